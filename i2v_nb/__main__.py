@@ -1,0 +1,7 @@
+"""``python -m i2v_nb`` is the same as the ``i2v-nb`` command."""
+
+import sys
+
+from i2v_nb.cli import main
+
+sys.exit(main())

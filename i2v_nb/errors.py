@@ -1,0 +1,57 @@
+"""Every error and warning i2v_nb raises, in one place.
+
+Messages name the input, the rule it broke and what to do about it, e.g.::
+
+    ImageInputError: 'holiday.heic' is not an image format Pillow can read (HEIF).
+    Convert it to PNG or JPEG first, e.g. with `heif-convert`, then load the PNG.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "I2VError",
+    "I2VWarning",
+    "ImageInputError",
+    "VideoInputError",
+    "ParameterError",
+    "ModelUnavailable",
+    "GenerationStopped",
+    "OutOfMemory",
+    "HistoryError",
+]
+
+
+class I2VError(Exception):
+    """Base class of every i2v_nb error."""
+
+
+class I2VWarning(UserWarning):
+    """Base class of i2v_nb's warnings (tests turn these into errors)."""
+
+
+class ImageInputError(I2VError, ValueError):
+    """An image could not be loaded: missing, empty, corrupt, too large, wrong shape or dtype."""
+
+
+class VideoInputError(I2VError, ValueError):
+    """A video or frame array could not be read or has the wrong shape, dtype or fps."""
+
+
+class ParameterError(I2VError, ValueError):
+    """A generation parameter breaks a rule of the chosen model (named in the message)."""
+
+
+class ModelUnavailable(I2VError, RuntimeError):
+    """A model cannot run here (no GPU, missing package, weights not reachable)."""
+
+
+class GenerationStopped(I2VError, RuntimeError):
+    """Generation was interrupted through its ``stop`` event; nothing is broken, call again."""
+
+
+class OutOfMemory(I2VError, RuntimeError):
+    """The GPU ran out of memory; the message gives the numbers and the profile to try next."""
+
+
+class HistoryError(I2VError, ValueError):
+    """A history entry is missing or damaged."""

@@ -1,0 +1,60 @@
+"""Offline samples and the parts of the CLI that need no synthesis."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import i2v_nb
+from i2v_nb.cli import build_parser, main
+from tests.test_history import make_clip
+
+
+def test_sample_names_and_images():
+    names = i2v_nb.sample_names()
+    assert names == sorted(names) and {"astronaut", "chelsea", "coffee", "rocket", "lake"} <= set(
+        names)
+    for name in names:
+        image = i2v_nb.sample_image(name)
+        assert image.mode == "RGB" and min(image.size) >= 256
+        array = np.asarray(image)
+        assert array.std() > 20  # a real picture, not a flat fill
+    assert np.array_equal(np.asarray(i2v_nb.sample_image("lake")),
+                          np.asarray(i2v_nb.sample_image("lake")))  # deterministic
+
+
+def test_unknown_sample_lists_the_names():
+    with pytest.raises(ValueError, match="choose one of.*astronaut"):
+        i2v_nb.sample_image("mona_lisa")
+
+
+def test_cli_history_lists_saved_clips(tmp_path, capsys):
+    history = i2v_nb.History(tmp_path / "h")
+    entry_id = history.add(make_clip(3, prompt="tilt up"))
+    assert main(["history", "--history", str(tmp_path / "h")]) == 0
+    out = capsys.readouterr().out
+    assert entry_id in out and "seed=3" in out and "'tilt up'" in out
+
+
+def test_cli_parser_knows_every_job():
+    parser = build_parser()
+    for argv in (["generate", "a.png", "zoom in", "--model", "preview", "--frames", "9"],
+                 ["analyze", "a.png", "--out", "r.png"], ["diagnose", "v.mp4", "--out", "r.png"],
+                 ["demo"], ["models"], ["history"], ["lab"]):
+        assert parser.parse_args(argv).func is not None
+
+
+def test_console_script_and_module_entry_point():
+    out = subprocess.run([sys.executable, "-m", "i2v_nb", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == f"i2v_nb {i2v_nb.__version__}"
+
+
+def test_cli_reports_bad_input_as_a_clear_error(tmp_path, capsys):
+    assert main(["history", "--history", str(tmp_path / "h")]) == 0
+    (tmp_path / "f").write_text("x")
+    assert main(["history", "--history", str(tmp_path / "f")]) == 2
+    assert "HistoryError" in capsys.readouterr().err
