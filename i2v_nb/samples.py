@@ -64,7 +64,12 @@ def _lake(width: int = 768, height: int = 512) -> np.ndarray:
     # water: reflection of the sky, darker, with ripples
     water = yy >= horizon
     depth = ((yy - horizon) / (height - horizon))[..., None]
-    ripples = 0.04 * np.sin(yy * 0.9 + 0.5 * np.sin(xx * 0.05))[..., None]
+    # ripples: smooth random streaks, stretched sideways (not a periodic pattern, which optical
+    # flow cannot follow without aliasing)
+    from scipy.ndimage import gaussian_filter
+
+    streaks = gaussian_filter(rng.standard_normal((height, width)), sigma=(1.2, 10.0))
+    ripples = (0.05 / (streaks.std() + 1e-6)) * streaks[..., None]
     lake = (1 - depth) * np.array([0.45, 0.60, 0.78]) + depth * np.array([0.12, 0.25, 0.42])
     img = np.where(water[..., None], lake + ripples, img)
     return np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)

@@ -1,0 +1,312 @@
+"""Motion prompts: parse_prompt on a table of prompts, robustness, build_prompt per family,
+prompt_variations keeping the motion."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import i2v_nb
+from i2v_nb.errors import ParameterError
+from i2v_nb.prompting import (
+    CAMERA_MOVES,
+    DEFAULT_NEGATIVE_PROMPTS,
+    ENVIRONMENT_EFFECTS,
+    FAMILIES,
+    MotionSpec,
+    build_prompt,
+    parse_prompt,
+    prompt_variations,
+    resolve_family,
+)
+
+# prompt -> expected fields (only the fields named are checked; lists compared as sets)
+TABLE: list[tuple[str, dict]] = [
+    # empty and blank
+    ("", dict(camera="static", speed=0.5, environment=[], subject=[], loop=False, free_text="")),
+    ("   \n\t ", dict(camera="static", environment=[], free_text="")),
+    # camera vocabulary and synonyms
+    ("zoom in", dict(camera="zoom_in", speed=0.5)),
+    ("Slow zoom out", dict(camera="zoom_out", speed=0.25)),
+    ("push in", dict(camera="dolly_in")),
+    ("Dolly forward", dict(camera="dolly_in")),
+    ("the camera slowly dollies in", dict(camera="dolly_in", speed=0.25)),
+    ("pull back slowly", dict(camera="dolly_out", speed=0.25)),
+    ("camera moves right", dict(camera="pan_right")),
+    ("the camera moves to the left", dict(camera="pan_left")),
+    ("PAN RIGHT!!!", dict(camera="pan_right")),
+    ("tilt up to the sky", dict(camera="tilt_up")),
+    ("camera tilts down", dict(camera="tilt_down")),
+    ("crane up", dict(camera="tilt_up")),
+    ("orbit around the statue to the left", dict(camera="orbit_left")),
+    ("orbits clockwise", dict(camera="orbit_right")),
+    ("slow roll", dict(camera="roll", speed=0.25)),
+    ("dutch angle", dict(camera="roll")),
+    ("Camera moves forward through the forest", dict(camera="dolly_in", free_text="the forest")),
+    ("very fast pan right", dict(camera="pan_right", speed=0.95)),
+    ("dramatic orbit right, fire flickers",
+     dict(camera="orbit_right", speed=0.85, intensity=0.85, environment=["fire_flicker"])),
+    # negation and static cameras
+    ("static camera, clouds drift", dict(camera="static", environment=["clouds_drift"],
+                                         free_text="")),
+    ("the camera stays still", dict(camera="static", negative=[])),
+    ("no camera movement, only the clouds drift",
+     dict(camera="static", environment=["clouds_drift"], negative=[])),
+    ("the camera does not zoom, rain falls",
+     dict(camera="static", environment=["rain"], negative=["zoom_in", "zoom_out"])),
+    ("don't pan. leaves sway gently in the breeze",
+     dict(camera="static", environment=["wind"], negative=["pan_left", "pan_right"], speed=0.25)),
+    ("no wind, no rain, slow zoom in",
+     dict(camera="zoom_in", environment=[], negative=["wind", "rain"], speed=0.25)),
+    ("no wind or rain", dict(environment=[], negative=["wind", "rain"])),
+    ("never zoom in, pan left", dict(camera="pan_left", negative=["zoom_in", "zoom_out"])),
+    ("a dog with no collar runs", dict(subject=["run"], negative=[],
+                                      free_text="a dog with no collar")),
+    ("no loop", dict(loop=False)),
+    ("subtle breathing, static shot", dict(camera="static", subject=["breathe"], intensity=0.2)),
+    # mixed camera + environment + subject
+    ("fast dolly in, waves crash on the shore",
+     dict(camera="dolly_in", speed=0.8, environment=["waves"], free_text="the shore")),
+    ("A woman on a beach, hair moving in the wind, slow zoom in, cinematic",
+     dict(camera="zoom_in", speed=0.25, subject=["hair_moving"], environment=["wind"],
+          atmosphere=["cinematic"], free_text="a woman on a beach")),
+    ("a woman, hair blowing in the wind, she smiles and blinks",
+     dict(subject=["hair_moving", "smile", "blink"], environment=["wind"])),
+    ("she waves hello while the camera pans left", dict(camera="pan_left", subject=["wave"],
+                                                       environment=[])),
+    ("the man turns his head and nods", dict(camera="static", subject=["turn_head", "nod"])),
+    ("snow falling, foggy morning, cinematic",
+     dict(environment=["snow", "fog"], atmosphere=["cinematic"], free_text="morning")),
+    ("day to night timelapse over the city", dict(environment=["day_to_night"],
+                                                  free_text="the city")),
+    ("candle flickering in a dark room", dict(environment=["fire_flicker"])),
+    ("ripples on the lake, very slowly zoom in",
+     dict(camera="zoom_in", speed=0.1, environment=["water_ripples"])),
+    ("flag waving, camera tilts up", dict(camera="tilt_up", environment=["wind"], subject=[])),
+    ("strong wind in the trees", dict(environment=["wind"], intensity=0.85)),
+    ("rolling waves, camera static", dict(camera="static", environment=["waves"])),
+    ("smoke rises from the chimney", dict(camera="static", environment=["smoke"])),
+    ("the sun sets", dict(environment=["day_to_night"])),
+    ("the camera rises above the clouds", dict(camera="tilt_up", environment=["clouds_drift"])),
+    ("seamless loop of drifting clouds", dict(loop=True, environment=["clouds_drift"])),
+    # unicode, arrows, dashes, control characters
+    ("day→night, seamless loop", dict(environment=["day_to_night"], loop=True)),
+    ("ZOOM–IN ＼ slowly", dict(camera="zoom_in", speed=0.25, free_text="")),
+    ("zoom\x00in\x07 fast", dict(camera="zoom_in", speed=0.8)),
+    ("caméra: zoom avant, 雲が流れる", dict(camera="zoom_in", free_text="caméra, avant, 雲が流れる")),
+    ("🌊 waves 🌊", dict(environment=["waves"], free_text="")),
+    ("pan\u200bleft", dict(camera="pan_left")),  # invisible format characters separate words
+    ("Ｐａｎ　ｌｅｆｔ", dict(camera="pan_left")),  # full-width letters (NFKC)
+    ("the camera pans left\r\nthe leaves rustle", dict(camera="pan_left", environment=["wind"])),
+]
+
+
+@pytest.mark.parametrize("text,expected", TABLE, ids=[repr(t)[:40] for t, _ in TABLE])
+def test_parse_prompt_table(text, expected):
+    spec = parse_prompt(text)
+    for name, want in expected.items():
+        got = getattr(spec, name)
+        if isinstance(want, list):
+            assert sorted(got) == sorted(want), (name, got)
+        elif isinstance(want, float):
+            assert got == pytest.approx(want), (name, got)
+        else:
+            assert got == want, (name, got)
+
+
+def test_table_is_large_enough():
+    assert len(TABLE) >= 40
+
+
+def test_very_long_prompt():
+    text = ("a quiet harbour at dawn with small boats, " * 2000) + "slow pan left, waves"
+    spec = parse_prompt(text)
+    # only the first 8 000 characters are read: the camera at the end is beyond that
+    assert spec.camera == "static"
+    assert len(spec.free_text) <= 2000
+    short = parse_prompt(("boats " * 500) + ", slow pan left, ripples")
+    assert short.camera == "pan_left" and short.environment == ["water_ripples"]
+
+
+def test_parse_prompt_accepts_none_spec_and_objects():
+    assert parse_prompt(None).is_static
+    spec = MotionSpec(camera="roll", speed=0.2, environment=["rain"])
+    copy = parse_prompt(spec)
+    assert copy == spec and copy is not spec and copy.environment is not spec.environment
+    assert parse_prompt(12345).free_text == "12345"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_parse_prompt_never_raises(text):
+    spec = parse_prompt(text)
+    assert spec.camera in CAMERA_MOVES
+    assert 0.0 <= spec.speed <= 1.0 and 0.0 <= spec.intensity <= 1.0
+    assert set(spec.environment) <= set(ENVIRONMENT_EFFECTS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["zoom", "in", "no", "pan", "left", "wind", "camera", "not",
+                                 "slowly", "fast", ",", ".", "loop", "rain", "orbit", "é", "\x00",
+                                 "clouds", "drift", "very", "rolls"]), max_size=30))
+def test_parse_prompt_never_raises_on_vocabulary_soup(words):
+    spec = parse_prompt(" ".join(words))
+    assert spec.camera in CAMERA_MOVES
+
+
+def test_motion_spec_validation():
+    with pytest.raises(ParameterError, match="sideways"):
+        MotionSpec(camera="sideways")
+    with pytest.raises(ParameterError, match="speed"):
+        MotionSpec(speed=1.5)
+    with pytest.raises(ParameterError, match="intensity"):
+        MotionSpec(intensity=-0.1)
+    with pytest.raises(ParameterError, match="tornado"):
+        MotionSpec(environment=["tornado"])
+    spec = MotionSpec(camera="zoom_in", subject="smile")
+    assert spec.subject == ["smile"]
+    assert MotionSpec.from_dict(spec.to_dict() | {"unknown": 1}) == spec
+
+
+def test_public_names_from_top_level():
+    assert i2v_nb.MotionSpec is MotionSpec
+    assert i2v_nb.parse_prompt is parse_prompt
+    assert i2v_nb.build_prompt is build_prompt
+    assert i2v_nb.prompt_variations is prompt_variations
+
+
+def test_motion_strength_orders_prompts():
+    still = parse_prompt("").motion_strength
+    gentle = parse_prompt("slow zoom in").motion_strength
+    wild = parse_prompt("very fast dramatic orbit, strong wind, waves, rain").motion_strength
+    assert still < gentle < wild <= 1.0
+
+
+# ---------------------------------------------------------------------------- build_prompt
+
+TEXT = "A lighthouse on a cliff, slow zoom in, waves crash, no rain, cinematic"
+
+
+def test_build_prompt_svd_has_knobs_and_no_text():
+    out = build_prompt(TEXT, "svd")
+    assert out["family"] == "svd" and out["prompt"] is None and out["negative_prompt"] is None
+    assert set(out["pipeline_kwargs"]) == {"motion_bucket_id", "noise_aug_strength"}
+    assert 1 <= out["motion_bucket_id"] <= 255 and 0 <= out["noise_aug_strength"] <= 0.1
+    # more motion -> larger bucket and more noise augmentation; a normal amount maps to the
+    # model's default 127 / 0.02 neighbourhood
+    calm = build_prompt("static camera", "svd")
+    wild = build_prompt("very fast dramatic orbit, strong wind, rain", "svd")
+    assert calm["motion_bucket_id"] < out["motion_bucket_id"] < wild["motion_bucket_id"]
+    assert calm["noise_aug_strength"] < wild["noise_aug_strength"]
+    mid = build_prompt(MotionSpec(camera="pan_left", speed=0.5, intensity=0.5), "svd")
+    assert abs(mid["motion_bucket_id"] - 127) <= 3
+    assert mid["noise_aug_strength"] == pytest.approx(0.02, abs=0.002)
+    assert "lighthouse" in out["ignored_text"]
+
+
+@pytest.mark.parametrize("family", ["cogvideox", "wan"])
+def test_build_prompt_long_families(family):
+    out = build_prompt(TEXT, family)
+    prompt = out["prompt"]
+    assert prompt.startswith("A lighthouse on a cliff.")
+    assert "zooms in" in prompt and "waves" in prompt.lower() and "cinematic" in prompt.lower()
+    assert "rain" not in prompt  # the exclusion goes to the negative prompt only
+    assert len(prompt.split()) >= 20  # descriptive sentences
+    assert out["negative_prompt"].startswith("rain, ")  # the excluded thing comes first
+    assert out["pipeline_kwargs"] == {"prompt": prompt, "negative_prompt": out["negative_prompt"]}
+    # the prompt describes the same motion
+    back = parse_prompt(prompt)
+    assert back.camera == "zoom_in" and "waves" in back.environment and back.speed == 0.25
+
+
+def test_build_prompt_wan_uses_its_recommended_negative():
+    out = build_prompt("zoom in", "wan")
+    assert out["negative_prompt"] == DEFAULT_NEGATIVE_PROMPTS["wan"]
+    assert "overexposed" in out["negative_prompt"]
+    still = build_prompt("the camera stays still", "wan")
+    assert "static" not in still["negative_prompt"]  # a still clip must not fight "static"
+
+
+def test_build_prompt_ltx_short():
+    out = build_prompt(TEXT, "ltx")
+    assert out["prompt"] == "a lighthouse on a cliff, slow zoom in, ocean waves, cinematic"
+    assert len(out["prompt"]) < len(build_prompt(TEXT, "cogvideox")["prompt"])
+    assert "worst quality" in out["negative_prompt"]
+
+
+@pytest.mark.parametrize("family", ["hunyuan", "framepack", "preview"])
+def test_build_prompt_other_families(family):
+    out = build_prompt(TEXT, family)
+    assert out["family"] == family
+    assert "zoom" in out["prompt"]
+    assert parse_prompt(out["prompt"]).camera == "zoom_in"
+    if family == "hunyuan":
+        assert out["negative_prompt"] and "negative_prompt" in out["pipeline_kwargs"]
+    else:
+        assert out["negative_prompt"] is None and "negative_prompt" not in out["pipeline_kwargs"]
+
+
+def test_build_prompt_every_family_and_model_forms():
+    for family in FAMILIES:
+        out = build_prompt("pan left", family)
+        assert out["family"] == family and out["spec"]["camera"] == "pan_left"
+
+    class Preset:
+        family = "ltx"
+
+    assert build_prompt("zoom in", Preset())["family"] == "ltx"
+    assert resolve_family("WAN") == "wan"
+    assert resolve_family("svd-xt") == "svd"  # a preset name from the registry
+    assert resolve_family("tiny-cogvideox") == "cogvideox"
+    with pytest.raises(ParameterError, match="no known family"):
+        build_prompt("zoom in", "dall-e")
+
+
+def test_build_prompt_accepts_spec():
+    spec = MotionSpec(camera="tilt_down", speed=0.9, environment=["snow"], loop=True)
+    out = build_prompt(spec, "cogvideox")
+    back = parse_prompt(out["prompt"])
+    assert (back.camera, back.environment, back.loop) == ("tilt_down", ["snow"], True)
+    assert back.speed >= 0.8
+
+
+# ------------------------------------------------------------------------ prompt_variations
+
+@pytest.mark.parametrize("text", [
+    TEXT,
+    "she smiles, hair flowing, slow orbit left, seamless loop",
+    "static camera, clouds drift, rain",
+    "very fast pan right, strong wind in the trees",
+    "",
+])
+def test_prompt_variations_keep_motion(text):
+    base = parse_prompt(text)
+    out = prompt_variations(text, 5, seed=3)
+    assert len(out) == 5
+    for v in out:
+        spec = parse_prompt(v)
+        assert spec.camera == base.camera
+        assert set(spec.environment) == set(base.environment)
+        assert set(spec.subject) == set(base.subject)
+        assert spec.loop == base.loop
+        assert abs(spec.speed - base.speed) <= 0.15
+    if text:
+        assert len(set(out)) >= 3  # the wording varies
+
+
+def test_prompt_variations_deterministic_per_seed():
+    assert prompt_variations(TEXT, 4, seed=7) == prompt_variations(TEXT, 4, seed=7)
+    assert prompt_variations(TEXT, 4, seed=7) != prompt_variations(TEXT, 4, seed=8)
+    assert prompt_variations(TEXT, 0) == []
+    with pytest.raises(ParameterError, match="0 to 100"):
+        prompt_variations(TEXT, -1)
+
+
+def test_spec_is_a_plain_dataclass():
+    assert dataclasses.is_dataclass(MotionSpec)
+    names = {f.name for f in dataclasses.fields(MotionSpec)}
+    assert {"camera", "speed", "subject", "environment", "atmosphere", "intensity", "loop",
+            "free_text"} <= names
