@@ -1,0 +1,316 @@
+"""``generate``: the one entry point for synthesis (preview engine on CPU, diffusers models on GPU).
+
+``generate(image, prompt)`` loads the image, parses the prompt, resolves the model, validates the
+parameters, runs the model's backend (see :mod:`i2v_nb.synthesis.backend`) and returns a
+:class:`~i2v_nb.clip.Clip` whose metadata records everything needed to make it again. With
+``history=``, the clip is saved there before ``generate`` returns.
+
+>>> import numpy as np
+>>> from i2v_nb.synthesis import generate
+>>> img = np.random.default_rng(0).integers(30, 220, (64, 96, 3), dtype=np.uint8)
+>>> clip = generate(img, "slow pan left", num_frames=6, fps=6)
+>>> clip.frames.shape, clip.metadata["model"], clip.metadata["spec"]["camera"]
+((6, 64, 96, 3), 'preview', 'pan_left')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+import threading
+import time
+from typing import Any, Iterable
+
+from i2v_nb.errors import ParameterError
+
+__all__ = ["generate", "generate_many", "default_model", "cuda_available", "resolve_model"]
+
+
+def cuda_available() -> bool:
+    """Whether a CUDA GPU is visible, without importing torch when it is not loaded yet.
+
+    With torch already imported, asks ``torch.cuda.is_available()``; otherwise looks for the
+    NVIDIA driver (``/proc/driver/nvidia/version`` or ``/dev/nvidia0``), which costs microseconds.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            return bool(torch.cuda.is_available())
+        except Exception:  # noqa: BLE001
+            return False
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    return os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidia0")
+
+
+#: Keywords that are options of the backend, not model parameters (moved to ``backend_options``).
+_BACKEND_OPTION_KEYS = ("profile", "dtype", "device", "previews")
+
+#: The model ``generate`` uses by default when a CUDA GPU is present.
+DEFAULT_GPU_MODEL = "ltx-video"
+
+
+def default_model() -> str:
+    """``"preview"`` when no CUDA GPU is present, else :data:`DEFAULT_GPU_MODEL`."""
+    return DEFAULT_GPU_MODEL if cuda_available() else "preview"
+
+
+def resolve_model(model: Any) -> Any:
+    """The preset for ``model`` (a name, a hub id or a preset object; ``None`` = default).
+
+    Raises:
+        ParameterError: unknown model name.
+    """
+    if model is None:
+        model = default_model()
+    if not isinstance(model, str):
+        if hasattr(model, "backend") and hasattr(model, "validate"):
+            return model
+        raise ParameterError(f"model must be a preset name such as 'preview' (see "
+                             f"i2v_nb.models()) or a ModelPreset, got {type(model).__name__}")
+    from i2v_nb.synthesis.registry import get_model
+
+    return get_model(model)
+
+
+def _backend_for(preset: Any):
+    """The backend callable of a preset: the one place that dispatches on ``preset.backend``."""
+    from i2v_nb.synthesis.backend import get_backend
+
+    return get_backend(getattr(preset, "backend", "preview"))
+
+
+def _as_history(history: Any) -> Any:
+    if history is None or hasattr(history, "add"):
+        return history
+    if isinstance(history, (str, os.PathLike)):
+        from i2v_nb.history import History
+
+        return History(history)
+    raise ParameterError(f"history must be an i2v_nb.History or a folder path, got "
+                         f"{type(history).__name__}")
+
+
+def _check_seed(seed: Any) -> int:
+    import numpy as np
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ParameterError(f"seed must be a whole number (e.g. 0, 1, 42), got {seed!r}")
+    seed = int(seed)
+    if not 0 <= seed < 2**63:
+        raise ParameterError(f"seed={seed} is out of range; use a number from 0 to 2**63 - 1")
+    return seed
+
+
+def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int = 0,
+             progress: Any = None, stop: threading.Event | None = None, history: Any = None,
+             enhance_prompt: bool = True, depth: Any = None, masks: Any = None,
+             backend_options: dict[str, Any] | None = None, **params: Any) -> Any:
+    """Make a clip from an image and a motion prompt.
+
+    Steps: load the image (:func:`i2v_nb.load_image`), parse the prompt
+    (:func:`i2v_nb.parse_prompt`), resolve the model (registry preset; default ``"preview"``), validate the parameters (``preset.validate``: snapped values
+    warn, impossible ones raise), fit the image to the size, build the family's prompt
+    (:func:`i2v_nb.build_prompt`), run the backend, then wrap the frames in a
+    :class:`~i2v_nb.clip.Clip` with full metadata and save it to ``history`` when given.
+
+    Args:
+        image: a path, URL, bytes, array or PIL image.
+        prompt: the motion prompt ("slow zoom in, hair moving in the wind") or a
+            :class:`~i2v_nb.prompting.MotionSpec`.
+        model: preset name (``i2v_nb.models()``), hub id or preset. The default is the CPU
+            preview engine, so nothing is downloaded unless a model is asked for by name;
+            ``None`` picks :func:`default_model` (a GPU model when CUDA is present).
+        seed: random seed; the same seed and parameters give the same clip.
+        progress: ``progress(step, total, preview)``: per frame (preview) or denoising step.
+        stop: a ``threading.Event``; setting it (from another thread, a Stop button) interrupts
+            with :class:`~i2v_nb.errors.GenerationStopped`; the next call works normally.
+        history: an :class:`~i2v_nb.history.History` (or a folder path) to save the clip into.
+        enhance_prompt: pass the family's prompt from ``build_prompt`` to text models (default);
+            ``False`` passes the text as typed.
+        depth, masks: structure maps for the preview engine (see
+            :func:`~i2v_nb.synthesis.preview.render_preview`); computed when omitted.
+        backend_options: options for the backend that are not model parameters, e.g.
+            ``{"profile": "low-vram", "device": "cuda"}`` for diffusers (``profile=``,
+            ``dtype=``, ``device=``, ``previews=`` given as keywords land here too).
+        **params: model parameters (``num_frames``, ``fps``, ``width``, ``height``, and per model:
+            ``num_inference_steps``, ``guidance_scale``, ``motion_bucket_id``...; for the preview:
+            ``loop``, ``intensity``, ``speed``, ``camera``, ``parallax``, ``fit``...).
+
+    Returns:
+        A :class:`~i2v_nb.clip.Clip`; ``clip.metadata`` has ``prompt``, ``model_prompt``,
+        ``negative_prompt``, ``spec``, ``model``, ``family``, ``backend``, ``seed``, ``params``
+        (every parameter used), ``timings``, ``backend_info``, ``i2v_nb_version``, ``created``
+        and ``history_id`` when saved.
+
+    Raises:
+        ImageInputError: the image cannot be loaded.
+        ParameterError: unknown model or impossible parameters.
+        GenerationStopped: ``stop`` was set.
+        ModelUnavailable, OutOfMemory: from GPU backends.
+    """
+    import i2v_nb
+    from i2v_nb.clip import Clip
+    from i2v_nb.io import fit_image, load_image
+    from i2v_nb.prompting import build_prompt, parse_prompt
+
+    t0 = time.perf_counter()
+    seed = _check_seed(seed)
+    history = _as_history(history)
+    if stop is None:
+        stop = threading.Event()
+    if progress is not None and not callable(progress):
+        raise ParameterError(f"progress must be callable as progress(step, total, preview), got "
+                             f"{type(progress).__name__}")
+    source = load_image(image)
+    t_load = time.perf_counter()
+    options = dict(backend_options or {})
+    for key in _BACKEND_OPTION_KEYS:  # backend options given as keywords (the CLI does that)
+        if key in params:
+            value = params.pop(key)
+            if value is not None:
+                options.setdefault(key, value)
+
+    text = prompt.text if hasattr(prompt, "camera") and hasattr(prompt, "text") else prompt
+    spec = parse_prompt(prompt)
+    user_prompt = "" if text is None else str(text)
+    preset = resolve_model(model)
+    family = getattr(preset, "family", "preview")
+    is_preview = getattr(preset, "backend", "preview") == "preview"
+
+    # family prompt and the motion knobs of text-free models (SVD) unless the user set them
+    built = build_prompt(spec, family)
+    knobs = getattr(preset, "knobs", {}) or {}
+    for key, value in built.get("pipeline_kwargs", {}).items():
+        if key in knobs and params.get(key) is None:
+            params[key] = value
+    if is_preview:
+        from i2v_nb.synthesis.preview import preview_size
+
+        used = preset.validate(**params)
+        w, h = preview_size(source.size, used["width"], used["height"])
+        used["width"], used["height"] = w, h
+        fill = (0, 0, 0)
+        if used["fit"] == "pad":  # bars in the picture's own border colour, not black holes
+            import numpy as np
+
+            a = np.asarray(source)
+            border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+            fill = tuple(int(v) for v in np.median(border, axis=0))
+        fitted = fit_image(source, w, h, mode=used["fit"], multiple_of=2, fill=fill)
+    else:
+        if params.get("width") is None and params.get("height") is None and \
+                hasattr(preset, "fit_size"):
+            params["width"], params["height"] = preset.fit_size(source.size[0] / source.size[1])
+        used = preset.validate(**params)
+        fitted = fit_image(source, int(used["width"]), int(used["height"]), mode="crop",
+                           multiple_of=1)
+    if getattr(preset, "uses_prompt", True):
+        model_prompt = built["prompt"] if enhance_prompt else user_prompt
+        negative = params.get("negative_prompt") or built.get("negative_prompt")
+    else:
+        model_prompt, negative = None, None
+    t_prep = time.perf_counter()
+
+    from i2v_nb.synthesis.backend import GenerationRequest
+
+    request = GenerationRequest(
+        image=fitted, prompt=model_prompt, spec=spec, params=used, seed=seed,
+        model=getattr(preset, "name", str(model)), family=family, preset=preset,
+        negative_prompt=negative, user_prompt=user_prompt, progress=progress, stop=stop,
+        depth=depth, masks=masks, options=options)
+    run = _backend_for(preset)
+    frames, backend_meta = run(request)
+    t_run = time.perf_counter()
+
+    params_used = {k: v for k, v in used.items() if k not in ("prompt", "negative_prompt")}
+    if isinstance(backend_meta, dict) and isinstance(backend_meta.get("params"), dict):
+        params_used = {**params_used, **{k: v for k, v in backend_meta["params"].items()
+                                         if k not in ("prompt", "negative_prompt", "image",
+                                                      "generator")}}
+    fps = float(used.get("fps") or 8.0)
+    metadata = {
+        "prompt": user_prompt,
+        "model_prompt": model_prompt,
+        "negative_prompt": negative,
+        "spec": spec.to_dict(),
+        "model": request.model,
+        "family": family,
+        "backend": getattr(preset, "backend", "preview"),
+        "hub_id": getattr(preset, "hub_id", None),
+        "seed": seed,
+        "params": params_used,
+        "enhance_prompt": bool(enhance_prompt),
+        "source_size": list(source.size),
+        "timings": {
+            "load_s": round(t_load - t0, 4),
+            "prepare_s": round(t_prep - t_load, 4),
+            "run_s": round(t_run - t_prep, 4),
+        },
+        "backend_options": options,
+        "backend_info": backend_meta if isinstance(backend_meta, dict) else {},
+        "i2v_nb_version": i2v_nb.__version__,
+        "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    clip = Clip(frames, fps=fps, source=fitted, metadata=metadata)
+    metadata["timings"]["total_s"] = round(time.perf_counter() - t0, 4)
+    clip.metadata = metadata
+    if history is not None:
+        clip.metadata["history_id"] = history.add(clip)
+    return clip
+
+
+def generate_many(image: Any, prompts: str | Iterable[Any] = ("",),
+                  seeds: int | Iterable[int] = (0,), **params: Any) -> list[Any]:
+    """Generate one clip per (prompt, seed) pair: a sweep for comparing wordings and seeds.
+
+    Prompts are the outer loop, seeds the inner one. Every keyword of :func:`generate` works
+    (``model``, ``history``, ``progress``, ``stop``...). Each finished clip is saved to the
+    history as soon as it is done, so a later failure keeps the earlier clips; the error is
+    re-raised with a note of how many clips were finished and an ``exc.clips`` list.
+
+    Args:
+        image: loaded once and reused.
+        prompts: one prompt or a list.
+        seeds: one seed or a list.
+        **params: passed to :func:`generate`.
+
+    Returns:
+        The clips, in order.
+
+    >>> import numpy as np
+    >>> img = np.full((32, 32, 3), 120, np.uint8)
+    >>> [c.metadata["seed"] for c in generate_many(img, ["zoom in"], [1, 2], num_frames=2)]
+    [1, 2]
+    """
+    from i2v_nb.io import load_image
+
+    prompt_list = [prompts] if isinstance(prompts, str) or hasattr(prompts, "camera") \
+        else list(prompts)
+    seed_list = [seeds] if isinstance(seeds, int) else list(seeds)
+    if not prompt_list or not seed_list:
+        raise ParameterError("generate_many needs at least one prompt and one seed, got "
+                             f"{len(prompt_list)} prompt(s) and {len(seed_list)} seed(s)")
+    for s in seed_list:
+        _check_seed(s)
+    if "history" in params:
+        params["history"] = _as_history(params["history"])
+    source = load_image(image)
+    clips: list[Any] = []
+    total = len(prompt_list) * len(seed_list)
+    for prompt in prompt_list:
+        for seed in seed_list:
+            try:
+                clips.append(generate(source, prompt, seed=seed, **params))
+            except BaseException as exc:
+                if clips or total > 1:
+                    exc.add_note(f"generate_many: {len(clips)} of {total} clips were finished "
+                                 "(and saved to the history if one was given); they are in "
+                                 "exc.clips")
+                try:
+                    exc.clips = clips  # type: ignore[attr-defined]
+                except Exception:  # noqa: BLE001 - some exceptions refuse attributes
+                    pass
+                raise
+    return clips

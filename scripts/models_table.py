@@ -1,0 +1,87 @@
+"""Print the README's models table (Markdown) from the model registry.
+
+Constraints, defaults, rough VRAM per memory profile and licences come from
+``i2v_nb.synthesis.registry`` so the README never drifts from the code:
+
+    .venv/bin/python scripts/models_table.py            # real models + the preview engine
+    .venv/bin/python scripts/models_table.py --tiny     # also the tiny test twins
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+
+def _gb(value: float) -> str:
+    return "CPU" if not value else (f"~{value:g} GB")
+
+
+def table(*, include_tiny: bool = False) -> str:
+    """The Markdown table of the registered models."""
+    from i2v_nb.synthesis.registry import models
+
+    head = ("| preset (`model=`) | hub id / pipeline | text prompt | default size · frames · fps · "
+            "steps | frames rule | size rule | VRAM fast / balanced / low-vram | licence |")
+    rows = [head, "|" + "|".join(["---"] * 8) + "|"]
+    for m in models(include_tiny=include_tiny):
+        d = m.defaults
+        if m.backend == "preview":
+            hub = "built in: CPU preview engine (no weights)"
+            frames, size = "any", "any (fitted to the image)"
+        else:
+            hub = f"`{m.hub_id}`<br>`{m.pipeline_class}`" if m.hub_id else \
+                f"tiny twin<br>`{m.pipeline_class}`"
+            frames = m.frame_rule + (f", {m.min_frames}–{m.max_frames}" if m.fixed_frames is None
+                                     else "")
+            size = m.size_rule
+        knobs = f"<br>knobs: {', '.join(f'`{k}`' for k in m.knobs)}" if m.knobs else ""
+        vram = " / ".join(_gb(m.vram_gb.get(p, 0)) for p in ("fast", "balanced", "low-vram"))
+        licence = f"[{m.licence}]({m.licence_url})" if m.licence_url else m.licence
+        defaults = (f"{d['width']}×{d['height']} · {d['num_frames']} · {d['fps']:g} · "
+                    f"{d['num_inference_steps']}")
+        if m.backend == "preview":  # sized from the image; no denoising steps
+            defaults = f"image aspect, long side 512 · {d['num_frames']} · {d['fps']:g} · –"
+        rows.append(f"| `{m.name}` | {hub} | {'yes' if m.uses_prompt else 'no (image only)'} | "
+                    f"{defaults}{knobs} | {frames} | {size} | {vram} | {licence} |")
+    rows.append("")
+    rows.append("VRAM figures are rough estimates for one clip at the default settings "
+                "(fast: all on the GPU; balanced: model CPU offload + VAE tiling; low-vram: group "
+                "offload, or for SVD model offload + chunked feed-forward and decoding); "
+                "`profile=\"auto\"` picks the fastest profile that fits the free memory. "
+                "Frame counts and sizes that break a rule are snapped to the nearest legal value "
+                "with a warning.")
+    return "\n".join(rows)
+
+
+START, END = "<!-- models:start -->", "<!-- models:end -->"
+README = os.path.join(os.path.dirname(__file__), "..", "README.md")
+
+
+def readme_with_table(text: str) -> str:
+    """README text with the block between the models markers replaced by the current table."""
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{table()}\n{END}{tail}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="print the README's models table")
+    parser.add_argument("--tiny", action="store_true", help="include the tiny test twins")
+    parser.add_argument("--write", action="store_true", help="rewrite the table in README.md")
+    args = parser.parse_args()
+    if args.write:
+        with open(README, encoding="utf-8") as f:
+            text = f.read()
+        with open(README, "w", encoding="utf-8") as f:
+            f.write(readme_with_table(text))
+        return 0
+    print(table(include_tiny=args.tiny))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

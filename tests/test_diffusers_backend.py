@@ -1,0 +1,316 @@
+"""The diffusers backend through the tiny twin of every family, on CPU.
+
+One pipeline is cached at a time, so the tests are grouped by family (one test per family runs
+every per-call check) and the stop / OOM tests use one fast twin.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import i2v_nb
+from i2v_nb.errors import GenerationStopped, ModelUnavailable, OutOfMemory, ParameterError
+from i2v_nb.synthesis import diffusers_backend as backend
+from i2v_nb.synthesis import memory
+from i2v_nb.synthesis.registry import get_model, models
+from tests.conftest import smooth_image
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("diffusers")
+pytest.importorskip("i2v_nb.synthesis.tiny")
+
+pytestmark = pytest.mark.slow
+
+TINY = [m.name for m in models() if m.is_tiny]
+PROMPT = "a cat walks, slow zoom in"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread_and_unload():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: threads only add overhead on a shared machine
+    yield
+    torch.set_num_threads(threads)
+    backend.unload_pipeline()
+
+
+@pytest.fixture(scope="module")
+def image():
+    from PIL import Image
+
+    return Image.fromarray(smooth_image(48, 64, seed=3))
+
+
+# ------------------------------------------------------------------------ every family
+@pytest.mark.parametrize("name", TINY)
+def test_generate_through_every_family(name, image):
+    """i2v_nb.generate -> the diffusers backend -> the tiny twin (same class as the real model)."""
+    preset = get_model(name)
+    calls = []
+    clip = i2v_nb.generate(image, PROMPT, model=name, seed=7, previews=True,
+                           progress=lambda s, t, p: calls.append((s, t, p)))
+    frames, meta = clip.frames, clip.metadata["backend_info"]
+    w, h = preset.fit_size(image.width / image.height)  # generate fits the picture's aspect
+    n = preset.defaults["num_frames"]
+    # frame count, size, dtype
+    assert frames.shape == (n, h, w, 3) and frames.dtype == np.uint8
+    assert frames.std() > 0  # not a constant picture
+    # one progress call per step, in order, with the total
+    steps = preset.defaults["num_inference_steps"]
+    assert [(s, t) for s, t, _ in calls] == [(i, steps) for i in range(1, steps + 1)]
+    for _, _, p in calls:  # latent previews: small RGB uint8 (None where latents are packed: LTX)
+        assert p is None if preset.family == "ltx" else (p.dtype == np.uint8 and p.shape[2] == 3)
+    # metadata: every parameter used, ids, timings, memory
+    assert clip.metadata["model"] == name and clip.metadata["backend"] == "diffusers"
+    assert meta["pipeline_class"] == preset.pipeline_class
+    used = clip.metadata["params"]
+    assert (used["num_frames"], used["width"], used["height"]) == (n, w, h)
+    assert used["num_inference_steps"] == steps and meta["params"]["seed"] == 7
+    assert meta["params"].get("prompt") == (clip.metadata["model_prompt"] if preset.uses_prompt
+                                            else None)  # the family prompt reached the pipeline
+    assert meta["profile"] == "fast" and meta["device"] == "cpu" and meta["dtype"] == "float32"
+    assert meta["peak_gpu_memory_gb"] is None and meta["steps_run"] == steps
+    t = meta["timings"]
+    assert t["run_s"] > 0 and t["decode_s"] >= 0 and t["total_s"] >= t["run_s"] + t["decode_s"]
+    # determinism: same seed -> same frames (cached pipeline, load_s 0); other seed -> different
+    again = i2v_nb.generate(image, PROMPT, model=name, seed=7)
+    assert again.metadata["backend_info"]["timings"]["load_s"] == 0.0
+    np.testing.assert_array_equal(frames, again.frames)
+    other = i2v_nb.generate(image, PROMPT, model=name, seed=8)
+    assert np.abs(other.frames.astype(int) - frames.astype(int)).mean() > 0.5
+
+
+def test_prompt_reaches_the_text_encoder(image):
+    """Different prompts change the clip of a text model (the prompt argument is wired)."""
+    a, _ = backend.run_pipeline("tiny-ltx", image, prompt="a cat walks", seed=1)
+    b, _ = backend.run_pipeline("tiny-ltx", image, prompt="the sea waves crash", seed=1)
+    assert not np.array_equal(a, b)
+
+
+def test_svd_knob_reaches_pipeline(image):
+    m = get_model("tiny-svd")
+    a, meta = backend.run_pipeline(m, image, params=m.validate(motion_bucket_id=10), seed=1)
+    b, _ = backend.run_pipeline(m, image, params=m.validate(motion_bucket_id=250), seed=1)
+    assert meta["params"]["motion_bucket_id"] == 10 and meta["params"]["max_guidance_scale"] == 3.0
+    assert meta["params"]["decode_chunk_size"] == 4  # profile "fast": min(8, 4 frames)
+    assert not np.array_equal(a, b)
+    # decode_chunk_size is wired too: SVD's temporal decoder mixes the frames decoded together
+    c, meta_c = backend.run_pipeline(m, image, params=m.validate(motion_bucket_id=10,
+                                                                 decode_chunk_size=1), seed=1)
+    assert meta_c["params"]["decode_chunk_size"] == 1 and not np.array_equal(a, c)
+
+
+def test_image_is_fitted_to_the_model_size(image):
+    frames, _ = backend.run_pipeline("tiny-wan", np.asarray(image), seed=0)  # 64x48 array in
+    assert frames.shape[1:3] == (16, 16)
+
+
+# ------------------------------------------------------------------------ stop
+@pytest.mark.parametrize("name", ["tiny-svd", "tiny-ltx"])  # SVD ignores pipe._interrupt
+def test_stop_interrupts_and_next_call_works(name, image, tmp_path):
+    history = i2v_nb.History(tmp_path / "h")
+    stop = threading.Event()
+    seen = []
+
+    def progress(step, total, preview):
+        seen.append(step)
+        if step == 2:
+            stop.set()
+
+    with pytest.raises(GenerationStopped, match="after step 2 of 4"):
+        i2v_nb.generate(image, PROMPT, model=name, seed=3, num_inference_steps=4,
+                        progress=progress, stop=stop, history=history)
+    assert seen == [1, 2]  # the denoising loop left at once: no further steps, no decode
+    assert len(history) == 0  # nothing half-made was saved
+    key, pipe = backend.loaded_pipeline()
+    assert key[0] == name and getattr(pipe, "_interrupt", False) is False
+    # the same pipeline still works, and gives what an uninterrupted call gives
+    stop.clear()
+    clip = i2v_nb.generate(image, PROMPT, model=name, seed=3, num_inference_steps=4, stop=stop,
+                           history=history)
+    meta = clip.metadata["backend_info"]
+    assert meta["steps_run"] == 4 and meta["timings"]["load_s"] == 0.0 and len(history) == 1
+    backend.unload_pipeline()
+    fresh = i2v_nb.generate(image, PROMPT, model=name, seed=3, num_inference_steps=4)
+    np.testing.assert_array_equal(clip.frames, fresh.frames)
+
+
+def test_stop_already_set_runs_nothing(image):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(GenerationStopped, match="already set"):
+        backend.run_pipeline("tiny-ltx", image, stop=stop)
+
+
+# ------------------------------------------------------------------------ OOM
+def test_oom_recognised():
+    assert backend._is_oom(torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB"))
+    assert backend._is_oom(RuntimeError("CUDA error: out of memory"))
+    assert backend._is_oom(RuntimeError("MPS backend out of memory (MPS allocated: 9 GB)"))
+    assert not backend._is_oom(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+    assert not backend._is_oom(ValueError("out of memory"))  # only runtime errors
+
+
+@pytest.mark.parametrize("exc", [
+    lambda: torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"),
+])
+def test_oom_becomes_out_of_memory_and_history_survives(exc, image, tmp_path, monkeypatch):
+    history = i2v_nb.History(tmp_path / "history")
+    first = i2v_nb.generate(image, PROMPT, model="tiny-ltx", seed=1, history=history,
+                            profile="balanced")
+    pipe = backend.loaded_pipeline()[1]
+
+    def boom(self, *a, **k):
+        raise exc()
+
+    monkeypatch.setattr(type(pipe), "__call__", boom)
+    with pytest.raises(OutOfMemory) as e:
+        i2v_nb.generate(image, PROMPT, model="tiny-ltx", seed=2, history=history,
+                        profile="balanced")
+    msg = str(e.value)
+    assert "profile='low-vram'" in msg and "9 frames at 32x32" in msg and "tiny-ltx" in msg
+    assert e.value.next_profile == "low-vram"
+    assert backend.loaded_pipeline() == (None, None)  # freed: the next call starts clean
+    entries = history.list()
+    assert [x.id for x in entries] == [first.metadata["history_id"]]
+    assert history.load(entries[0].id).frames.shape == first.frames.shape
+    monkeypatch.undo()
+    again = i2v_nb.generate(image, PROMPT, model="tiny-ltx", seed=2, history=history,
+                            profile="low-vram")
+    assert again.metadata["backend_info"]["profile"] == "low-vram" and len(history) == 2
+
+
+def test_oom_while_loading(monkeypatch):
+    backend.unload_pipeline()
+
+    def boom(*a, **k):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 9.00 GiB")
+
+    monkeypatch.setattr(memory, "apply_profile", boom)
+    with pytest.raises(OutOfMemory, match="while loading tiny-wan.*profile='low-vram'") as e:
+        backend.load_pipeline("tiny-wan", profile="balanced")
+    assert e.value.__cause__ is None and "9.00 GiB" in e.value.detail
+    assert backend.loaded_pipeline() == (None, None)
+
+
+def test_other_errors_pass_through(image, monkeypatch):
+    pipe, _ = backend.load_pipeline("tiny-ltx")
+    monkeypatch.setattr(type(pipe), "__call__",
+                        lambda self, *a, **k: (_ for _ in ()).throw(RuntimeError("shape mismatch")))
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        backend.run_pipeline("tiny-ltx", image)
+
+
+# ------------------------------------------------------------------------ no GPU, real model
+def test_real_model_without_gpu_points_to_preview(image, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    for name in ("wan2.1-i2v-480p", "svd-xt"):
+        with pytest.raises(ModelUnavailable, match="model='preview'"):
+            backend.run_pipeline(name, image)
+    assert backend.pick_device(get_model("tiny-wan")) == "cpu"
+
+
+# ------------------------------------------------------------------------ memory profiles
+class FakeModule:
+    def __init__(self, log, name, *, tiling=True):
+        self.log, self.name = log, name
+        if tiling:
+            self.enable_tiling = lambda: log.append(f"{name}.enable_tiling")
+            self.enable_slicing = lambda: log.append(f"{name}.enable_slicing")
+
+    def enable_forward_chunking(self):
+        self.log.append(f"{self.name}.enable_forward_chunking")
+
+
+class FakePipe:
+    """Records which diffusers switches were called."""
+
+    def __init__(self, *, svd=False):
+        self.log = []
+        self.vae = FakeModule(self.log, "vae", tiling=not svd)
+        if svd:
+            self.unet = FakeModule(self.log, "unet")
+
+    def to(self, device):
+        self.log.append(f"to({device})")
+
+    def enable_model_cpu_offload(self, device=None):
+        self.log.append(f"model_cpu_offload({device})")
+
+    def enable_sequential_cpu_offload(self, device=None):
+        self.log.append("sequential_cpu_offload")
+
+    def enable_group_offload(self, onload_device, offload_device, offload_type, use_stream):
+        self.log.append(f"group_offload({onload_device.type},{offload_device.type},"
+                        f"{offload_type},{use_stream})")
+
+
+@pytest.mark.parametrize("profile,expected", [
+    ("fast", ["to(cuda)"]),
+    ("balanced", ["model_cpu_offload(cuda)", "vae.enable_slicing", "vae.enable_tiling"]),
+    ("low-vram", ["group_offload(cuda,cpu,leaf_level,True)", "vae.enable_slicing",
+                  "vae.enable_tiling"]),
+])
+def test_profile_switches_transformer_families(profile, expected):
+    pipe = FakePipe()
+    memory.apply_profile(pipe, profile, family="wan", device="cuda")
+    assert pipe.log == expected
+
+
+@pytest.mark.parametrize("profile,expected,chunk", [
+    ("fast", ["to(cuda)"], 8),
+    ("balanced", ["model_cpu_offload(cuda)"], 4),
+    ("low-vram", ["model_cpu_offload(cuda)", "unet.enable_forward_chunking"], 2),
+])
+def test_profile_switches_svd_never_tile(profile, expected, chunk):
+    pipe = FakePipe(svd=True)
+    memory.apply_profile(pipe, profile, family="svd", device="cuda", supports_tiling=False)
+    assert pipe.log == expected  # SVD's VAE raises on tiling/slicing: never called
+    assert memory.decode_chunk_size(profile, 25) == chunk
+    m = get_model("svd-xt")
+    assert backend.pipeline_kwargs(m, m.validate(), profile=profile)["decode_chunk_size"] == chunk
+
+
+def test_profile_on_cpu_skips_offload_keeps_vae_switches():
+    pipe = FakePipe()
+    done = memory.apply_profile(pipe, "low-vram", family="ltx", device="cpu")
+    assert pipe.log == ["to(cpu)", "vae.enable_slicing", "vae.enable_tiling"]
+    assert done == ["to(cpu)", "vae_slicing", "vae_tiling"]
+    with pytest.raises(ParameterError):
+        memory.apply_profile(pipe, "auto", family="ltx", device="cpu")
+
+
+def test_real_tiny_vae_switches_apply(image):
+    """The VAE switches exist on the real VAE classes (tiny twins share them) and keep output."""
+    frames, meta = backend.run_pipeline("tiny-wan", image, profile="low-vram", seed=2)
+    assert meta["memory_switches"] == ["to(cpu)", "vae_slicing", "vae_tiling"]
+    _, pipe = backend.loaded_pipeline()
+    assert pipe.vae.use_tiling and pipe.vae.use_slicing
+    assert frames.shape == (5, 16, 16, 3)
+
+
+def test_auto_keeps_the_loaded_pipeline_and_profile_change_reloads():
+    pipe, info = backend.load_pipeline("tiny-ltx", profile="balanced")
+    again, info2 = backend.load_pipeline("tiny-ltx", profile="auto")
+    assert again is pipe and info2["cached"] and info2["profile"] == "balanced"
+    other, info3 = backend.load_pipeline("tiny-ltx", profile="fast")
+    assert other is not pipe and not info3["cached"] and info3["switches"] == ["to(cpu)"]
+
+
+def test_switching_models_keeps_one_pipeline(image):
+    backend.run_pipeline("tiny-ltx", image)
+    key1, pipe1 = backend.loaded_pipeline()
+    backend.run_pipeline("tiny-wan", image)
+    key2, pipe2 = backend.loaded_pipeline()
+    assert key1[0] == "tiny-ltx" and key2[0] == "tiny-wan" and pipe1 is not pipe2
+    import gc
+    import weakref
+
+    ref = weakref.ref(pipe1)
+    del pipe1
+    gc.collect()
+    assert ref() is None  # the old pipeline was really released
