@@ -452,19 +452,25 @@ def fit_image(
     if img.size == (w, h):
         return img.copy()
     resample = Image.Resampling.LANCZOS
+
+    def resize(im: Any, size: tuple[int, int]) -> Any:
+        # reducing_gap: a fast box reduction first, then Lanczos over the last factor of 3 —
+        # indistinguishable from a full Lanczos pass and several times faster on big downscales
+        return im.resize(size, resample, reducing_gap=3.0)
+
     if mode == "stretch":
-        return img.resize((w, h), resample)
+        return resize(img, (w, h))
     sw, sh = img.size
     if mode == "crop":
         scale = max(w / sw, h / sh)
         nw, nh = max(w, math.ceil(sw * scale - 1e-6)), max(h, math.ceil(sh * scale - 1e-6))
-        resized = img.resize((nw, nh), resample)
+        resized = resize(img, (nw, nh))
         left, top = (nw - w) // 2, (nh - h) // 2
         return resized.crop((left, top, left + w, top + h))
     scale = min(w / sw, h / sh)
     nw, nh = max(1, min(w, round(sw * scale))), max(1, min(h, round(sh * scale)))
     canvas = Image.new("RGB", (w, h), tuple(int(c) for c in fill))
-    canvas.paste(img.resize((nw, nh), resample), ((w - nw) // 2, (h - nh) // 2))
+    canvas.paste(resize(img, (nw, nh)), ((w - nw) // 2, (h - nh) // 2))
     return canvas
 
 

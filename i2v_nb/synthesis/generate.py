@@ -110,7 +110,8 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     """Make a clip from an image and a motion prompt.
 
     Steps: load the image (:func:`i2v_nb.load_image`), parse the prompt
-    (:func:`i2v_nb.parse_prompt`), resolve the model (registry preset; default ``"preview"``), validate the parameters (``preset.validate``: snapped values
+    (:func:`i2v_nb.parse_prompt`), resolve the model (registry preset; default ``"preview"``),
+    validate the parameters (``preset.validate``: snapped values
     warn, impossible ones raise), fit the image to the size, build the family's prompt
     (:func:`i2v_nb.build_prompt`), run the backend, then wrap the frames in a
     :class:`~i2v_nb.clip.Clip` with full metadata and save it to ``history`` when given.
