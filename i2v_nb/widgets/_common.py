@@ -1,0 +1,149 @@
+"""Small helpers shared by the Studio's widgets: HTML snippets, data URIs, friendly errors.
+
+Everything here is plain Python (no widget state), so it is easy to test and reuse.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import threading
+import traceback
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "escape",
+    "message_html",
+    "image_data_uri",
+    "bytes_data_uri",
+    "explain_error",
+    "run_in_thread",
+    "widget_classes",
+    "style_widget",
+]
+
+#: CSS for every part: HTML widgets use a 28 px line height by default (one-line labels), which
+#: spreads wrapped text apart; ``i2v-part`` is on each part's root.
+_CSS = """
+.i2v-part .widget-html-content { line-height: 1.35; }
+.i2v-part .i2v-chip button, .i2v-part button.i2v-chip { font-size: 12px; }
+.i2v-part button.i2v-chip, .i2v-part button.i2v-suggestion { padding: 0 8px; margin: 1px; }
+.i2v-part .i2v-gallery-card button { padding: 0 6px; font-size: 12px; overflow: visible; }
+"""
+
+
+def style_widget() -> Any:
+    """A hidden ``HTML`` widget carrying the parts' CSS (every part adds one; duplicates are
+    harmless). Core widgets only, so it works on Colab too."""
+    import ipywidgets as W
+
+    return W.HTML(f"<style>{_CSS}</style>", layout=W.Layout(display="none"))
+
+#: colours of the message kinds (work on light and dark JupyterLab themes)
+_KIND_STYLE = {
+    "error": "border-left:4px solid #d32f2f;background:rgba(211,47,47,0.08);",
+    "warning": "border-left:4px solid #f9a825;background:rgba(249,168,37,0.10);",
+    "info": "border-left:4px solid #1976d2;background:rgba(25,118,210,0.07);",
+    "ok": "border-left:4px solid #388e3c;background:rgba(56,142,60,0.08);",
+}
+
+
+def escape(text: Any) -> str:
+    """HTML-escape any value (prompts, file names and error messages are untrusted)."""
+    return html.escape(str(text), quote=True)
+
+
+def message_html(kind: str, text: str, *, fix: str | None = None) -> str:
+    """A one-box message for an ``HTML`` widget: ``kind`` is error, warning, info or ok.
+
+    >>> "i2v-msg-error" in message_html("error", "bad <value>")
+    True
+    """
+    if not text:
+        return ""
+    style = _KIND_STYLE.get(kind, _KIND_STYLE["info"])
+    body = escape(text).replace("\n", "<br>")
+    if fix:
+        body += f"<br><b>Fix:</b> {escape(fix)}"
+    return (f'<div class="i2v-msg i2v-msg-{escape(kind)}" style="{style}padding:4px 8px;'
+            f'margin:2px 0;white-space:normal;line-height:1.35;">{body}</div>')
+
+
+def image_data_uri(image: Any, *, max_size: int | None = 256, fmt: str = "JPEG",
+                   quality: int = 85) -> str:
+    """A ``data:`` URI of an image (PIL or ``(H, W, 3)`` uint8 array), shrunk to ``max_size``.
+
+    An ``<img>`` in an ``HTML`` widget travels as text, which every front end (Colab included)
+    handles, unlike the binary buffers of ``ipywidgets.Image``.
+    """
+    from PIL import Image
+
+    img = image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image))
+    img = img.convert("RGB")
+    if max_size:
+        img = img.copy()
+        img.thumbnail((max_size, max_size))
+    buf = io.BytesIO()
+    kwargs = {"quality": quality} if fmt.upper() == "JPEG" else {}
+    img.save(buf, format=fmt, **kwargs)
+    mime = "image/jpeg" if fmt.upper() == "JPEG" else f"image/{fmt.lower()}"
+    return bytes_data_uri(buf.getvalue(), mime)
+
+
+def bytes_data_uri(data: bytes, mime: str) -> str:
+    """``data:<mime>;base64,...`` of raw bytes."""
+    return f"data:{mime};base64," + base64.b64encode(bytes(data)).decode("ascii")
+
+
+def explain_error(exc: BaseException) -> tuple[str, str, str | None]:
+    """Turn an exception into ``(kind, message, fix)`` for the widget (never a traceback).
+
+    The library's messages already name the bad value and the rule; this adds what to click.
+    """
+    from i2v_nb import errors
+
+    msg = str(exc) or type(exc).__name__
+    if isinstance(exc, errors.GenerationStopped):
+        return "warning", f"Stopped. {msg}", None
+    if isinstance(exc, errors.OutOfMemory):
+        return ("error", f"Out of GPU memory. {msg}",
+                "choose the memory profile 'low-vram', fewer frames or a smaller resolution, "
+                "then click Generate again.")
+    if isinstance(exc, errors.ModelUnavailable):
+        return ("error", f"This model cannot run here. {msg}",
+                "pick the 'preview' model (CPU preview engine), which always runs.")
+    if isinstance(exc, errors.ParameterError):
+        return ("error", f"Parameter problem: {msg}",
+                "change the value named above in Parameters and click Generate again.")
+    if isinstance(exc, errors.ImageInputError):
+        return ("error", f"Image problem: {msg}",
+                "pick a sample, upload another picture or type a path/URL and click Load.")
+    if isinstance(exc, errors.HistoryError):
+        return "error", f"History problem: {msg}", "click Refresh in the Gallery."
+    if isinstance(exc, errors.I2VError):
+        return "error", msg, None
+    if isinstance(exc, MemoryError):
+        return ("error", "Out of memory (RAM).",
+                "use fewer frames or a smaller resolution.")
+    return ("error", f"Unexpected error: {type(exc).__name__}: {msg}",
+            "the full traceback is in the log below; please report it if it persists.")
+
+
+def format_traceback(exc: BaseException) -> str:
+    """The traceback text of ``exc`` (for a collapsed log, not the main message)."""
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def run_in_thread(target: Callable[[], Any], *, name: str) -> threading.Thread:
+    """Start ``target`` in a daemon thread (so a kernel shutdown never waits on it)."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def widget_classes(widget: Any) -> list[str]:
+    """The CSS classes of a widget (``_dom_classes``), for tests and the browser test."""
+    return list(getattr(widget, "_dom_classes", ()))

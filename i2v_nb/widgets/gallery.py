@@ -1,0 +1,253 @@
+"""``Gallery``: every clip in a :class:`~i2v_nb.history.History` as a thumbnail with its prompt
+and parameters — show it, re-run it with changes, or pick two and compare them side by side.
+
+>>> from i2v_nb.widgets import Gallery
+>>> gallery = Gallery("i2v_outputs")      # reads the folder: survives a kernel restart
+>>> gallery.compare(first_id, second_id)                          # doctest: +SKIP
+
+It reads the history from disk each time it refreshes (:meth:`History.list`), so a gallery made
+after a kernel restart shows every earlier clip. Showing a clip is :meth:`History.load` followed
+by :meth:`Clip.show(return_html=True) <i2v_nb.clip.Clip.show>`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Callable
+
+import ipywidgets as W
+import traitlets
+
+from i2v_nb.widgets._common import (
+    bytes_data_uri,
+    escape,
+    explain_error,
+    message_html,
+    style_widget,
+)
+
+__all__ = ["Gallery", "entry_caption", "param_differences"]
+
+_SHOWN_PARAMS = ("num_frames", "width", "height", "fps", "num_inference_steps",
+                 "guidance_scale", "motion_bucket_id")
+
+
+def entry_caption(entry: Any) -> str:
+    """``"preview · seed 3 · 24 f · 512×320 · 12 fps"`` for a history entry."""
+    parts = [entry.model or "?"]
+    if entry.seed is not None:
+        parts.append(f"seed {entry.seed}")
+    parts += [f"{entry.num_frames} f", f"{entry.width}×{entry.height}", f"{entry.fps:g} fps"]
+    return " · ".join(parts)
+
+
+def param_differences(a: dict, b: dict) -> dict[str, tuple[Any, Any]]:
+    """The settings that differ between two clips' metadata (prompt, model, seed, params).
+
+    >>> param_differences({"seed": 1, "params": {"fps": 12}}, {"seed": 2, "params": {"fps": 12}})
+    {'seed': (1, 2)}
+    """
+    flat_a = {"prompt": a.get("prompt"), "model": a.get("model"), "seed": a.get("seed"),
+              **dict(a.get("params") or {})}
+    flat_b = {"prompt": b.get("prompt"), "model": b.get("model"), "seed": b.get("seed"),
+              **dict(b.get("params") or {})}
+    return {k: (flat_a.get(k), flat_b.get(k)) for k in dict.fromkeys([*flat_a, *flat_b])
+            if flat_a.get(k) != flat_b.get(k)}
+
+
+class Gallery(W.VBox):
+    """Thumbnails of a history's clips with Show / Re-run / Diagnose and a side-by-side compare.
+
+    Attributes (traitlets):
+        selected: id of the clip last shown or picked for diagnostics ("" when none).
+        picked: ids ticked for comparison (newest tick last).
+        entry_ids: ids of the entries shown, newest first.
+
+    Args:
+        history: an :class:`~i2v_nb.history.History` or its folder.
+        max_items: how many of the newest clips to show.
+        on_rerun: called with a history entry when its Re-run is clicked (the Studio fills its
+            controls with that clip's settings); without it Re-run shows a hint.
+        on_diagnose: called with a history entry when its Diagnose is clicked.
+    """
+
+    selected = traitlets.Unicode("")
+    picked = traitlets.List(traitlets.Unicode())
+    entry_ids = traitlets.List(traitlets.Unicode())
+
+    def __init__(self, history: Any = "i2v_outputs", *, max_items: int = 24,
+                 on_rerun: Callable[[Any], Any] | None = None,
+                 on_diagnose: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
+        from i2v_nb.history import History
+
+        self.history = history if hasattr(history, "list") else History(history)
+        self.max_items = int(max_items)
+        self.on_rerun = on_rerun
+        self.on_diagnose = on_diagnose
+        self._entries: dict[str, Any] = {}
+        self._pick_boxes: dict[str, W.Checkbox] = {}
+        self.refresh_button = W.Button(description="Refresh", icon="refresh",
+                                       layout=W.Layout(width="100px"))
+        self.refresh_button.add_class("i2v-gallery-refresh")
+        self.compare_button = W.Button(description="Compare 2 picked", icon="columns",
+                                       layout=W.Layout(width="160px"))
+        self.compare_button.add_class("i2v-compare")
+        self.count = W.HTML("")
+        self.count.add_class("i2v-gallery-count")
+        self.grid = W.Box([], layout=W.Layout(display="flex", flex_flow="row wrap",
+                                              align_items="stretch"))
+        self.grid.add_class("i2v-gallery-grid")
+        self.message = W.HTML("")
+        self.message.add_class("i2v-gallery-message")
+        self.view = W.HTML("")
+        self.view.add_class("i2v-gallery-view")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.compare_button.on_click(lambda _b: self.compare())
+        super().__init__(children=[
+            W.HBox([self.refresh_button, self.compare_button, self.count],
+                   layout=W.Layout(align_items="center")),
+            self.message, self.grid, self.view], **kwargs)
+        self.add_class("i2v-gallery")
+        self.add_class("i2v-part")
+        self.children = (style_widget(), *self.children)
+        self.refresh()
+
+    # -- reading the history -------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the history from disk and rebuild the thumbnails (damaged entries are skipped
+        with a note)."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                entries = self.history.list()
+            except Exception as exc:  # noqa: BLE001
+                kind, text, fix = explain_error(exc)
+                self.message.value = message_html(kind, text, fix=fix)
+                return
+        notes = [str(w.message) for w in caught]
+        shown = entries[: self.max_items]
+        self._entries = {e.id: e for e in shown}
+        self._pick_boxes = {}
+        self.grid.children = [self._card(e) for e in shown]
+        self.entry_ids = [e.id for e in shown]
+        self.picked = [i for i in self.picked if i in self._entries]
+        total = len(entries)
+        more = f" (newest {len(shown)} shown)" if total > len(shown) else ""
+        self.count.value = (f'<small>{total} clip{"s" if total != 1 else ""} in '
+                            f"{escape(os.fspath(self.history.root))}{more}</small>")
+        self.message.value = message_html("warning", "\n".join(notes)) if notes else ""
+
+    def _card(self, entry: Any) -> W.Widget:
+        thumb = ""
+        if entry.thumbnail_path is not None:
+            try:
+                uri = bytes_data_uri(entry.thumbnail_path.read_bytes(), "image/jpeg")
+                thumb = (f'<img src="{uri}" alt="thumbnail" style="width:100%;max-height:'
+                         '120px;object-fit:contain;border-radius:3px;">')
+            except OSError:
+                pass
+        params = {k: entry.metadata.get("params", {}).get(k) for k in _SHOWN_PARAMS
+                  if entry.metadata.get("params", {}).get(k) is not None}
+        tooltip = escape(f"{entry.prompt}\n{params}\n{entry.id}")
+        prompt = entry.prompt or "(no prompt)"
+        body = W.HTML(
+            f'<div title="{tooltip}">{thumb}<div class="i2v-card-prompt" style="font-size:12px;'
+            'line-height:1.25;max-height:3.8em;overflow:hidden;margin-top:2px;">'
+            f"{escape(prompt[:120])}</div>"
+            f'<div class="i2v-card-params" style="font-size:11px;opacity:0.75;">'
+            f"{escape(entry_caption(entry))}</div></div>")
+        pick = W.Checkbox(value=entry.id in self.picked, description="compare", indent=False,
+                          layout=W.Layout(width="auto"))
+        pick.add_class("i2v-compare-pick")
+        pick.observe(lambda c, i=entry.id: self._on_pick(i, c["new"]), names="value")
+        self._pick_boxes[entry.id] = pick
+        buttons = []
+        for label, cls, action in (("Show", "i2v-gallery-show", self.show),
+                                   ("Re-run", "i2v-gallery-rerun", self.rerun),
+                                   ("Diagnose", "i2v-gallery-diagnose", self.diagnose)):
+            b = W.Button(description=label, layout=W.Layout(width="auto", height="26px"))
+            b.add_class(cls)
+            b.on_click(lambda _b, i=entry.id, a=action: a(i))
+            buttons.append(b)
+        card = W.VBox([body, pick, W.HBox(buttons)],
+                      layout=W.Layout(width="236px", margin="4px", padding="4px",
+                                      border="1px solid #ccc"))
+        card.add_class("i2v-gallery-card")
+        return card
+
+    def entry(self, entry_id: str) -> Any:
+        """The history entry ``entry_id`` (from the last refresh, else from disk)."""
+        return self._entries.get(entry_id) or self.history.entry(entry_id)
+
+    # -- actions -------------------------------------------------------------------------------
+    def show(self, entry_id: str) -> Any:
+        """Load a clip (:meth:`History.load`) and play it below the thumbnails; returns it."""
+        try:
+            clip = self.history.load(entry_id)
+            html = clip.show(return_html=True, width=min(480, clip.width))
+        except Exception as exc:  # noqa: BLE001
+            kind, text, fix = explain_error(exc)
+            self.message.value = message_html(kind, text, fix=fix)
+            return None
+        entry = self.entry(entry_id)
+        self.view.value = (f'<div class="i2v-gallery-shown"><b>{escape(entry.prompt or entry_id)}'
+                           f"</b><br><small>{escape(entry_caption(entry))} · {escape(entry_id)}"
+                           f"</small>{html}</div>")
+        self.selected = entry_id
+        return clip
+
+    def rerun(self, entry_id: str) -> None:
+        """Hand a clip's settings to ``on_rerun`` (the Studio fills its controls for a re-run)."""
+        entry = self.entry(entry_id)
+        if self.on_rerun is None:
+            self.message.value = message_html(
+                "info", f"To re-run {entry_id}: i2v_nb.generate(image, {entry.prompt!r}, "
+                        f"model={entry.model!r}, seed={entry.seed}, ...) — or use the Studio.")
+            return
+        self.on_rerun(entry)
+
+    def diagnose(self, entry_id: str) -> None:
+        """Pick a clip for the Diagnostics tab (calls ``on_diagnose``)."""
+        self.selected = entry_id
+        if self.on_diagnose is not None:
+            self.on_diagnose(self.entry(entry_id))
+
+    def _on_pick(self, entry_id: str, on: bool) -> None:
+        picked = [i for i in self.picked if i != entry_id]
+        if on:
+            picked.append(entry_id)
+        self.picked = picked
+
+    def compare(self, first: str | None = None, second: str | None = None) -> bool:
+        """Play two clips side by side with the settings that differ (default: the two picked
+        last). Returns False (with a message) unless exactly two clips are given or picked."""
+        if first is None or second is None:
+            if len(self.picked) < 2:
+                self.message.value = message_html(
+                    "info", f"Tick 'compare' on two clips first ({len(self.picked)} picked).")
+                return False
+            first, second = self.picked[-2], self.picked[-1]
+        cells, metas = [], []
+        for entry_id in (first, second):
+            try:
+                clip = self.history.load(entry_id)
+                html = clip.show(return_html=True, width=min(360, clip.width))
+            except Exception as exc:  # noqa: BLE001
+                kind, text, fix = explain_error(exc)
+                self.message.value = message_html(kind, text, fix=fix)
+                return False
+            metas.append(clip.metadata)
+            cells.append(f'<td style="vertical-align:top;padding:4px;"><b>'
+                         f"{escape(clip.metadata.get('prompt') or entry_id)}</b><br><small>"
+                         f"{escape(entry_id)}</small>{html}</td>")
+        diff = param_differences(metas[0], metas[1])
+        rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(a)}</td><td>{escape(b)}</td></tr>"
+                       for k, (a, b) in diff.items()) or \
+            "<tr><td colspan=3>same settings</td></tr>"
+        self.view.value = (
+            f'<div class="i2v-compare-view"><table class="i2v-compare-table"><tr>{"".join(cells)}'
+            '</tr></table><table class="i2v-compare-diff" style="font-size:12px;">'
+            f"<tr><th>setting</th><th>left</th><th>right</th></tr>{rows}</table></div>")
+        self.message.value = ""
+        return True

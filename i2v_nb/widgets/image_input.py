@@ -1,0 +1,177 @@
+"""``ImageInput``: pick the still image — upload, a path or URL, or an offline sample.
+
+>>> from i2v_nb.widgets import ImageInput
+>>> picker = ImageInput()
+>>> picker.load("astronaut")            # a sample name, a path or a URL  # doctest: +SKIP
+>>> picker.image.size                                                   # doctest: +SKIP
+(512, 512)
+
+Every button calls :func:`i2v_nb.load_image` (or :func:`i2v_nb.sample_image`), the same
+functions a user calls in a cell. A problem ``load_image`` reports is shown in the widget, with
+what to do, instead of a traceback.
+
+Uploads: Jupyter sends every picked file in one websocket message and its default limit is
+10 MiB, so a bigger upload silently never arrives; the widget says so and offers the path/URL box.
+The uploaded file's *name* is only ever displayed (escaped), never used to build a path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+import traitlets
+
+from i2v_nb.widgets._common import (
+    escape,
+    explain_error,
+    image_data_uri,
+    message_html,
+    style_widget,
+)
+
+__all__ = ["ImageInput", "UPLOAD_LIMIT_NOTE"]
+
+UPLOAD_LIMIT_NOTE = ("Uploads over 10 MiB never arrive (Jupyter's websocket limit): for a big "
+                     "file, type its path or URL below and click Load.")
+_NO_SAMPLE = "— sample image —"
+
+
+def _upload_entries(value: Any) -> list[tuple[str, bytes]]:
+    """``(name, content)`` of each uploaded file, for ipywidgets 8 (a tuple of dicts with a
+    memoryview ``content``) and 7 (a dict name -> {"metadata", "content"})."""
+    out: list[tuple[str, bytes]] = []
+    if isinstance(value, dict):  # ipywidgets 7
+        for name, item in value.items():
+            content = item.get("content") if isinstance(item, dict) else None
+            if content is not None:
+                out.append((str(name), bytes(content)))
+        return out
+    for item in value or ():
+        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
+        content = get("content")
+        if content is not None:
+            out.append((str(get("name") or "upload"), bytes(content)))
+    return out
+
+
+class ImageInput(W.VBox):
+    """Upload / path-or-URL / sample picker with a thumbnail and the size of the loaded image.
+
+    Attributes (traitlets):
+        image: the loaded PIL RGB image, or None.
+        source_label: what it was loaded from, for display ("sample: astronaut", a path...).
+        error_message: the last problem reported by ``load_image`` ("" when none).
+
+    Args:
+        samples: show the sample picker (default True).
+        thumbnail_size: longest side of the thumbnail, px.
+    """
+
+    image = traitlets.Any(None, allow_none=True)
+    source_label = traitlets.Unicode("")
+    error_message = traitlets.Unicode("")
+
+    def __init__(self, *, samples: bool = True, thumbnail_size: int = 256, **kwargs: Any) -> None:
+        from i2v_nb.samples import sample_names
+
+        self.thumbnail_size = int(thumbnail_size)
+        self.upload = W.FileUpload(accept="image/*", multiple=False, description="Upload image",
+                                   layout=W.Layout(width="160px"))
+        self.upload.add_class("i2v-upload")
+        self.upload_note = W.HTML(f'<div class="i2v-upload-note" style="font-size:11px;'
+                                  f'line-height:1.3;opacity:0.8;">{escape(UPLOAD_LIMIT_NOTE)}'
+                                  "</div>")
+        self.path = W.Text(placeholder="path or http(s):// URL of an image",
+                           layout=W.Layout(width="auto", flex="1 1 auto"))
+        self.path.add_class("i2v-path")
+        self.load_button = W.Button(description="Load", icon="folder-open",
+                                    layout=W.Layout(width="90px"))
+        self.load_button.add_class("i2v-load")
+        self.sample = W.Dropdown(options=[_NO_SAMPLE, *sample_names()], value=_NO_SAMPLE,
+                                 description="Sample", layout=W.Layout(width="auto"))
+        self.sample.add_class("i2v-sample")
+        self.thumbnail = W.HTML("")
+        self.thumbnail.add_class("i2v-thumbnail")
+        self.status = W.HTML(message_html("info", "No image yet: upload one, type a path/URL "
+                                                  "or pick a sample."))
+        self.status.add_class("i2v-image-status")
+
+        self.upload.observe(self._on_upload, names="value")
+        self.load_button.on_click(lambda _b: self.load(self.path.value))
+        self.sample.observe(self._on_sample, names="value")
+
+        rows = [self.upload, self.upload_note, W.HBox([self.path, self.load_button])]
+        if samples:
+            rows.append(self.sample)
+        super().__init__(children=[*rows, self.thumbnail, self.status], **kwargs)
+        self.add_class("i2v-image-input")
+        self.add_class("i2v-part")
+        self.children = (style_widget(), *self.children)
+
+    # -- actions -------------------------------------------------------------------------------
+    def load(self, source: Any, *, label: str | None = None) -> bool:
+        """Load ``source`` (a sample name, path, URL, bytes, array or PIL image).
+
+        Returns True on success; on failure the image is unchanged and the problem is shown.
+        """
+        from i2v_nb.errors import ImageInputError
+        from i2v_nb.io import load_image
+        from i2v_nb.samples import sample_image, sample_names
+
+        if isinstance(source, str):
+            source = source.strip()
+            if not source:
+                self._fail("Type a path or an http(s):// URL first, then click Load.")
+                return False
+            if source in sample_names():
+                label = label or f"sample: {source}"
+                source = sample_image(source)
+            else:
+                label = label or source
+        try:
+            image = load_image(source)
+        except ImageInputError as exc:
+            kind, text, fix = explain_error(exc)
+            self._fail(text, fix)
+            return False
+        self.error_message = ""
+        self.source_label = label or type(source).__name__
+        self.image = image
+        return True
+
+    def clear(self) -> None:
+        """Forget the image."""
+        self.image = None
+        self.source_label = ""
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _fail(self, text: str, fix: str | None = None) -> None:
+        self.error_message = text
+        self.status.value = message_html("error", text, fix=fix)
+
+    def _on_upload(self, change: dict) -> None:
+        entries = _upload_entries(change["new"])
+        if not entries:
+            return
+        name, content = entries[-1]
+        # the name is only displayed (escaped by the status), never used as a path
+        self.load(content, label=f"upload: {name[:80]}")
+
+    def _on_sample(self, change: dict) -> None:
+        if change["new"] and change["new"] != _NO_SAMPLE:
+            self.load(change["new"])
+
+    @traitlets.observe("image")
+    def _show_image(self, change: dict) -> None:
+        image = change["new"]
+        if image is None:
+            self.thumbnail.value = ""
+            self.status.value = message_html("info", "No image yet.")
+            return
+        uri = image_data_uri(image, max_size=self.thumbnail_size)
+        self.thumbnail.value = (f'<img src="{uri}" alt="input image" '
+                                f'style="max-width:{self.thumbnail_size}px;'
+                                f'max-height:{self.thumbnail_size}px;border-radius:4px;">')
+        w, h = image.size
+        self.status.value = message_html("ok", f"{self.source_label} — {w}×{h} px")

@@ -1,0 +1,212 @@
+"""``PromptInput``: the motion prompt, with vocabulary chips, a live "understood as" line and
+suggestions from the image's structure.
+
+>>> from i2v_nb.widgets import PromptInput
+>>> box = PromptInput(auto_suggest=False)
+>>> box.prompt = "slow zoom in"
+>>> box.spec.camera
+'zoom_in'
+>>> box.insert("hair moving in the wind")     # what clicking a chip does
+>>> box.prompt
+'slow zoom in, hair moving in the wind'
+
+The live line is :func:`i2v_nb.parse_prompt`; the suggestions are
+:func:`i2v_nb.analyze` (``depth="classical"``) followed by :func:`i2v_nb.suggest_prompts`, run
+in a background thread so typing never waits on them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import ipywidgets as W
+import traitlets
+
+from i2v_nb.widgets._common import escape, message_html, run_in_thread, style_widget
+
+__all__ = ["PromptInput", "CHIPS", "describe_spec"]
+
+#: Chip groups: label -> phrases inserted into the prompt (each parses to a known motion).
+CHIPS: dict[str, tuple[str, ...]] = {
+    "Camera": ("slow zoom in", "zoom out", "pan left", "pan right", "tilt up", "orbit left",
+               "dolly in", "static camera"),
+    "Wind": ("hair moving in the wind", "leaves swaying in the wind",
+             "clothes fluttering in the wind"),
+    "Water": ("water ripples", "gentle waves"),
+    "Sky & air": ("clouds drifting", "fog rolling in", "light rain", "snow falling"),
+    "Subject": ("the subject turns their head", "blinking eyes", "smiles", "waves hand",
+                "breathing"),
+    "Timing": ("slowly", "fast", "seamless loop"),
+}
+
+
+def describe_spec(spec: Any) -> str:
+    """One line saying what :func:`~i2v_nb.parse_prompt` understood (for the live line).
+
+    >>> from i2v_nb.prompting import parse_prompt
+    >>> describe_spec(parse_prompt("slow pan left, no wind"))
+    'camera: pan left (speed 0.25) · excluded: wind'
+    """
+    parts = []
+    if spec.camera != "static" or "static" in spec.text.lower():
+        cam = spec.camera.replace("_", " ")
+        parts.append(f"camera: {cam}" + (f" (speed {spec.speed:g})" if spec.camera != "static"
+                                         else ""))
+    if spec.subject:
+        parts.append("subject: " + ", ".join(s.replace("_", " ") for s in spec.subject))
+    if spec.environment:
+        parts.append("environment: " + ", ".join(e.replace("_", " ") for e in spec.environment))
+    if spec.atmosphere:
+        parts.append("style: " + ", ".join(spec.atmosphere))
+    if spec.loop:
+        parts.append("seamless loop")
+    if spec.negative:
+        parts.append("excluded: " + ", ".join(n.replace("_", " ") for n in spec.negative))
+    if not parts:
+        return "no motion recognised yet (the preview engine animates sky/water/foliage subtly)"
+    return " · ".join(parts)
+
+
+class PromptInput(W.VBox):
+    """Motion prompt text area with chips, the parsed motion and image-based suggestions.
+
+    Attributes (traitlets):
+        prompt: the prompt text.
+        spec: the :class:`~i2v_nb.prompting.MotionSpec` parsed from it (None if parsing failed).
+        image: the input image (set by the Studio); suggestions are computed for it.
+        suggestions: the prompts :func:`i2v_nb.suggest_prompts` proposed for ``image``.
+
+    Args:
+        prompt: initial text.
+        auto_suggest: compute suggestions whenever ``image`` changes (in a thread).
+    """
+
+    prompt = traitlets.Unicode("")
+    spec = traitlets.Any(None, allow_none=True)
+    image = traitlets.Any(None, allow_none=True)
+    suggestions = traitlets.List(traitlets.Unicode())
+
+    def __init__(self, prompt: str = "", *, auto_suggest: bool = True, **kwargs: Any) -> None:
+        self.auto_suggest = bool(auto_suggest)
+        self._suggest_thread: threading.Thread | None = None
+        self._suggest_generation = 0
+        self.text = W.Textarea(value=prompt, placeholder="Describe the motion, e.g. 'slow zoom "
+                               "in, hair moving in the wind, clouds drifting'",
+                               rows=3, layout=W.Layout(width="100%"))
+        self.text.add_class("i2v-prompt")
+        self.understood = W.HTML("")
+        self.understood.add_class("i2v-understood")
+        rows = []
+        for group, phrases in CHIPS.items():
+            buttons = []
+            for phrase in phrases:
+                b = W.Button(description=phrase, tooltip=f"add '{phrase}' to the prompt",
+                             layout=W.Layout(width="auto", height="26px"))
+                b.add_class("i2v-chip")
+                b.on_click(lambda _b, p=phrase: self.insert(p))
+                buttons.append(b)
+            label = W.HTML(f"<small><b>{escape(group)}</b></small>",
+                           layout=W.Layout(width="70px"))
+            rows.append(W.HBox([label, *buttons], layout=W.Layout(flex_flow="row wrap")))
+        self.chips = W.VBox(rows)
+        self.chips.add_class("i2v-chips")
+        self.suggestion_status = W.HTML("")
+        self.suggestion_box = W.HBox([], layout=W.Layout(flex_flow="row wrap"))
+        self.suggestion_box.add_class("i2v-suggestions")
+
+        self.text.observe(self._on_text, names="value")
+        super().__init__(children=[self.text, self.understood, self.chips,
+                                   self.suggestion_status, self.suggestion_box], **kwargs)
+        self.add_class("i2v-prompt-input")
+        self.add_class("i2v-part")
+        self.children = (style_widget(), *self.children)
+        self.prompt = prompt
+        self._parse(prompt)
+
+    # -- actions -------------------------------------------------------------------------------
+    def insert(self, phrase: str) -> None:
+        """Append ``phrase`` to the prompt (comma-separated), as a chip click does."""
+        current = self.prompt.rstrip().rstrip(",")
+        self.prompt = f"{current}, {phrase}" if current else phrase
+
+    def suggest(self, *, wait: bool = False, timeout: float | None = 60.0) -> None:
+        """Compute suggestions for ``image`` in a thread (``wait=True`` blocks until done)."""
+        image = self.image
+        self._suggest_generation += 1
+        generation = self._suggest_generation
+        if image is None:
+            self.suggestions = []
+            self.suggestion_status.value = ""
+            return
+        self.suggestion_status.value = '<small class="i2v-suggest-status">Looking at the ' \
+                                       "image for motion ideas…</small>"
+
+        def work() -> None:
+            try:
+                from i2v_nb.analysis import analyze, suggest_prompts
+
+                report = analyze(image, depth="classical")
+                found = [str(getattr(s, "prompt", s)) for s in suggest_prompts(report)]
+            except Exception as exc:  # noqa: BLE001 - shown in the widget, never raised
+                if generation == self._suggest_generation:
+                    self.suggestion_status.value = message_html(
+                        "warning", f"No suggestions for this image ({type(exc).__name__}: "
+                                   f"{exc}); type a prompt or use the chips.")
+                return
+            if generation != self._suggest_generation:  # a newer image came meanwhile
+                return
+            self.suggestions = found
+            self.suggestion_status.value = ('<small class="i2v-suggest-status"><b>Suggested '
+                                            "for this image</b> (click to use):</small>"
+                                            if found else "")
+
+        self._suggest_thread = run_in_thread(work, name="i2v-suggest")
+        if wait:
+            self.wait(timeout)
+
+    def wait(self, timeout: float | None = 60.0) -> None:
+        """Block until the suggestion thread (if any) has finished."""
+        if self._suggest_thread is not None:
+            self._suggest_thread.join(timeout)
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _on_text(self, change: dict) -> None:
+        self.prompt = change["new"]
+
+    @traitlets.observe("prompt")
+    def _on_prompt(self, change: dict) -> None:
+        if self.text.value != change["new"]:
+            self.text.value = change["new"]
+        self._parse(change["new"])
+
+    def _parse(self, text: str) -> None:
+        from i2v_nb.prompting import parse_prompt
+
+        try:
+            spec = parse_prompt(text)
+        except Exception as exc:  # noqa: BLE001 - a prompt never breaks the widget
+            self.spec = None
+            self.understood.value = message_html("warning", f"Could not read the prompt: {exc}")
+            return
+        self.spec = spec
+        self.understood.value = ('<small class="i2v-understood-line"><b>Understood:</b> '
+                                 f"{escape(describe_spec(spec))}</small>")
+
+    @traitlets.observe("image")
+    def _on_image(self, change: dict) -> None:
+        if self.auto_suggest:
+            self.suggest()
+        elif change["new"] is None:
+            self.suggestions = []
+
+    @traitlets.observe("suggestions")
+    def _on_suggestions(self, change: dict) -> None:
+        buttons = []
+        for text in change["new"]:
+            b = W.Button(description=text[:70], tooltip=text,
+                         layout=W.Layout(width="auto", height="26px"))
+            b.add_class("i2v-suggestion")
+            b.on_click(lambda _b, t=text: setattr(self, "prompt", t))
+            buttons.append(b)
+        self.suggestion_box.children = buttons

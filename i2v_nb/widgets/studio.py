@@ -1,0 +1,208 @@
+"""``Studio``: the whole workflow in one cell — image, prompt, parameters, Generate/Stop, inline
+preview and downloads, a gallery of earlier clips and their continuity diagnostics.
+
+>>> import i2v_nb
+>>> studio = i2v_nb.Studio()       # then leave `studio` as the last line of the cell
+>>> studio                                                          # doctest: +SKIP
+
+Every button calls a public function a user can call in a cell: ``load_image`` /
+``sample_image``, ``parse_prompt``, ``analyze`` + ``suggest_prompts``, ``generate``,
+``Clip.show`` / ``Clip.save_frame``, ``History.list`` / ``History.load`` and
+``continuity_report``. The parts are importable alone from :mod:`i2v_nb.widgets`.
+
+Driving it from code (what the tests do)::
+
+    studio.image_input.load("astronaut")
+    studio.prompt_input.prompt = "slow zoom in"
+    studio.generate(wait=True)
+    studio.preview.clip, studio.gallery.entry_ids
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import ipywidgets as W
+import traitlets
+
+from i2v_nb.widgets._common import escape, message_html, style_widget
+from i2v_nb.widgets.diagnostics_tab import DiagnosticsTab
+from i2v_nb.widgets.gallery import Gallery
+from i2v_nb.widgets.image_input import ImageInput
+from i2v_nb.widgets.parameters import Parameters
+from i2v_nb.widgets.preview import Preview
+from i2v_nb.widgets.prompt_input import PromptInput
+from i2v_nb.widgets.run_controls import NoImageError, RunControls
+
+__all__ = ["Studio", "TAB_TITLES"]
+
+TAB_TITLES = ("Create", "Gallery", "Diagnostics")
+
+
+class Studio(W.VBox):
+    """The image-to-video studio: Create, Gallery and Diagnostics tabs.
+
+    Args:
+        history: where clips are saved (an :class:`~i2v_nb.history.History` or a folder,
+            default ``i2v_outputs`` beside the notebook); the Gallery reads it from disk, so it
+            survives a kernel restart.
+        model: the preset chosen at start (``"preview"``, the CPU engine, always runs).
+        prompt: initial prompt text.
+        image: an initial image (anything ``load_image`` takes, or a sample name).
+        include_tiny: also offer the tiny random-weight model twins (tests, demos).
+        auto_suggest: propose prompts from the image's structure when an image is loaded.
+
+    Attributes:
+        image_input, prompt_input, parameters, run_controls, preview, gallery, diagnostics:
+            the parts (each usable alone).
+        history: the :class:`~i2v_nb.history.History`.
+        tabs: the ``Tab`` widget.
+    """
+
+    clip = traitlets.Any(None, allow_none=True)
+
+    def __init__(self, *, history: Any = "i2v_outputs", model: str = "preview",
+                 prompt: str = "", image: Any = None, include_tiny: bool = False,
+                 auto_suggest: bool = True, **kwargs: Any) -> None:
+        from i2v_nb.history import History
+
+        self.history = history if hasattr(history, "list") else History(history)
+        self.image_input = ImageInput()
+        self.prompt_input = PromptInput(prompt, auto_suggest=auto_suggest)
+        self.parameters = Parameters(model=model, include_tiny=include_tiny)
+        self.run_controls = RunControls(self.request)
+        traitlets.dlink((self.parameters.step_previews, "value"),
+                        (self.run_controls, "show_step_previews"))
+        self.preview = Preview(history=self.history,
+                               save_dir=os.path.join(os.fspath(self.history.root), "frames"))
+        self.gallery = Gallery(self.history, on_rerun=self.rerun, on_diagnose=self._diagnose)
+        self.diagnostics = DiagnosticsTab()
+
+        self.image_input.observe(self._on_image, names="image")
+        self.run_controls.observe(self._on_new_clip, names="clip")
+        self.gallery.observe(self._on_gallery_selected, names="selected")
+
+        def section(title: str, *children: W.Widget) -> W.VBox:
+            box = W.VBox([W.HTML(f"<b>{escape(title)}</b>"), *children],
+                         layout=W.Layout(padding="4px"))
+            return box
+
+        left = section("1 · Image", self.image_input)
+        left.layout.width = "300px"
+        right = section("2 · Motion prompt", self.prompt_input)
+        right.layout.flex = "1 1 360px"
+        right.layout.min_width = "320px"
+        params = section("3 · Parameters", self.parameters)
+        params.layout.width = "380px"
+        create = W.VBox([
+            W.HBox([left, right, params], layout=W.Layout(flex_flow="row wrap",
+                                                          align_items="flex-start")),
+            section("4 · Generate", self.run_controls),
+            section("5 · Result", self.preview),
+        ])
+        create.add_class("i2v-create")
+        self.tabs = W.Tab(children=[create, self.gallery, self.diagnostics])
+        for i, title in enumerate(TAB_TITLES):
+            self.tabs.set_title(i, title)
+        self.tabs.add_class("i2v-tabs")
+        self.tabs.observe(self._on_tab, names="selected_index")
+        self.notice = W.HTML("")
+        self.notice.add_class("i2v-studio-notice")
+        header = W.HTML('<div class="i2v-title" style="font-size:16px;font-weight:600;">'
+                        "i2v_nb Studio <span style='font-weight:normal;font-size:12px;"
+                        "opacity:0.7;'>image → motion prompt → video</span></div>")
+        super().__init__(children=[header, self.notice, self.tabs], **kwargs)
+        self.add_class("i2v-studio")
+        self.add_class("i2v-part")
+        self.children = (style_widget(), *self.children)
+        if image is not None:
+            self.image_input.load(image)
+
+    # -- the one request everything goes through -----------------------------------------------
+    def request(self) -> dict[str, Any]:
+        """The keyword arguments Generate passes to :func:`i2v_nb.generate` right now."""
+        image = self.image_input.image
+        if image is None:
+            raise NoImageError("No image yet.")
+        return dict(image=image, prompt=self.prompt_input.prompt, model=self.parameters.model,
+                    seed=int(self.parameters.seed), history=self.history,
+                    backend_options=self.parameters.backend_options(),
+                    **self.parameters.values())
+
+    def generate(self, *, wait: bool = False, timeout: float | None = 300.0) -> Any:
+        """Click Generate; with ``wait=True`` block until the clip is done and return it."""
+        self.run_controls.start()
+        if wait:
+            self.run_controls.wait(timeout)
+            return self.run_controls.clip
+        return None
+
+    def stop(self) -> None:
+        """Click Stop."""
+        self.run_controls.stop()
+
+    def wait(self, timeout: float | None = 300.0) -> bool:
+        """Wait for the running generation (if any)."""
+        return self.run_controls.wait(timeout)
+
+    # -- wiring --------------------------------------------------------------------------------
+    def _on_image(self, change: dict) -> None:
+        image = change["new"]
+        self.prompt_input.image = image
+        if image is not None:
+            self.parameters.aspect = image.size[0] / max(1, image.size[1])
+
+    def _on_new_clip(self, change: dict) -> None:
+        clip = change["new"]
+        if clip is None:
+            return
+        self.clip = clip
+        self.preview.clip = clip
+        self.diagnostics.clip = clip
+        self.gallery.refresh()
+
+    def _on_gallery_selected(self, change: dict) -> None:
+        entry_id = change["new"]
+        if not entry_id:
+            return
+        current = self.diagnostics.clip
+        if current is not None and current.metadata.get("history_id") == entry_id:
+            return
+        try:
+            clip = self.history.load(entry_id)
+        except Exception as exc:  # noqa: BLE001
+            self.notice.value = message_html("error", f"Could not load {entry_id}: {exc}")
+            return
+        self.diagnostics.clip = clip
+
+    def _diagnose(self, entry: Any) -> None:
+        self.tabs.selected_index = TAB_TITLES.index("Diagnostics")
+        if self.diagnostics.report is None:
+            self.diagnostics.run()
+
+    def _on_tab(self, change: dict) -> None:
+        if change["new"] == TAB_TITLES.index("Gallery"):
+            self.gallery.refresh()
+        elif change["new"] == TAB_TITLES.index("Diagnostics"):
+            # opening the tab measures the selected clip once (a few seconds, in a thread)
+            if self.diagnostics.clip is not None and self.diagnostics.report is None:
+                self.diagnostics.run()
+
+    def rerun(self, entry: Any) -> list[str]:
+        """Fill the Create tab with a history entry's image, prompt, model, seed and parameters
+        (the Gallery's Re-run); change what you like and click Generate. Returns notes."""
+        notes: list[str] = []
+        if entry.source_path is not None:
+            self.image_input.load(entry.source_path, label=f"source of {entry.id}")
+        else:
+            notes.append("its source image was not saved; keeping the current image")
+        self.prompt_input.prompt = entry.prompt
+        notes += self.parameters.set_values(model=entry.model or None, seed=entry.seed,
+                                            params=entry.metadata.get("params") or {})
+        self.tabs.selected_index = TAB_TITLES.index("Create")
+        text = f"Loaded the settings of {entry.id}: change what you like and click Generate."
+        if notes:
+            text += "\n" + "\n".join(notes)
+        self.notice.value = message_html("info", text)
+        return notes

@@ -1,0 +1,401 @@
+"""The Studio's widgets driven from Python: set values, click (call the handlers), wait for the
+worker thread, then check the widget state and the files written to a temporary History.
+
+Generation uses the CPU preview engine (``model="preview"``); one test runs a tiny diffusers
+twin. The real browser test is ``tests/test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import datetime
+import io
+import re
+import time
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import i2v_nb
+from i2v_nb.history import History
+from i2v_nb.widgets import (
+    DiagnosticsTab,
+    Gallery,
+    ImageInput,
+    Parameters,
+    Preview,
+    PromptInput,
+    RunControls,
+    Studio,
+)
+from i2v_nb.widgets._common import widget_classes
+from i2v_nb.widgets.parameters import legal_frames, resolution_options
+from i2v_nb.widgets.run_controls import format_eta
+from tests.conftest import smooth_image
+
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+SMALL = (96, 64)  # width, height of the clips made here: fast on a shared CPU
+
+
+def _png_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _data_uri_bytes(html: str, css_class: str) -> bytes:
+    match = re.search(rf'class="{css_class}"[^>]*href="data:[^;]+;base64,([A-Za-z0-9+/=]+)"',
+                      html)
+    assert match, f"no data link with class {css_class}"
+    return base64.b64decode(match.group(1))
+
+
+def _small_studio(tmp_path, **kwargs) -> Studio:
+    studio = Studio(history=tmp_path / "history", auto_suggest=False, **kwargs)
+    assert studio.image_input.load(smooth_image(SMALL[1], SMALL[0]), label="test image")
+    smallest = studio.parameters.resolution.options[1][1]  # after "auto": long side 256
+    assert smallest == (256, 170)
+    studio.parameters.resolution.value = smallest
+    studio.parameters.frames.value = 6
+    return studio
+
+
+# ------------------------------------------------------------------------------ image input
+def test_image_input_sample_path_upload_and_problems(tmp_path):
+    picker = ImageInput()
+    assert picker.image is None
+    picker.sample.value = "chelsea"  # what picking in the dropdown does
+    assert picker.image.size == (451, 300)
+    assert "451×300" in picker.status.value and "sample: chelsea" in picker.status.value
+    assert picker.thumbnail.value.startswith('<img src="data:image/jpeg;base64,')
+
+    # a path that does not exist: the problem and the fix in the widget, the image unchanged
+    picker.path.value = str(tmp_path / "missing.png")
+    picker.load_button.click()
+    assert picker.error_message and "missing.png" in picker.error_message
+    assert "Fix:" in picker.status.value and "Traceback" not in picker.status.value
+    assert picker.image.size == (451, 300)
+
+    # a real path
+    array = smooth_image(40, 60)
+    (tmp_path / "photo.png").write_bytes(_png_bytes(array))
+    picker.path.value = str(tmp_path / "photo.png")
+    picker.load_button.click()
+    assert picker.error_message == ""
+    np.testing.assert_array_equal(np.asarray(picker.image), array)
+
+    # an upload in ipywidgets 8's format; its name is shown escaped and never used as a path
+    before = sorted(p.name for p in tmp_path.iterdir())
+    evil = "../../<b>x</b>.png"
+    picker.upload.value = ({"name": evil, "type": "image/png", "size": 10,
+                            "content": memoryview(_png_bytes(array[::-1])),
+                            "last_modified": NOW},)
+    np.testing.assert_array_equal(np.asarray(picker.image), array[::-1])
+    assert "&lt;b&gt;x&lt;/b&gt;" in picker.status.value and "<b>x</b>" not in picker.status.value
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert "10 MiB" in picker.upload_note.value  # the websocket limit is stated
+
+    # a corrupt upload: the problem is reported, the previous image stays
+    picker.upload.value = ({"name": "broken.png", "type": "image/png", "size": 9,
+                            "content": memoryview(b"not a png"), "last_modified": NOW},)
+    assert picker.error_message and picker.image is not None
+    for cls in ("i2v-upload", "i2v-path", "i2v-load", "i2v-sample"):
+        assert any(cls in widget_classes(w) for w in (picker.upload, picker.path,
+                                                      picker.load_button, picker.sample))
+
+
+def test_upload_entries_reads_ipywidgets_7_and_8_formats():
+    from i2v_nb.widgets.image_input import _upload_entries
+
+    v8 = ({"name": "a.png", "content": memoryview(b"abc")},)
+    v7 = {"b.png": {"metadata": {"name": "b.png"}, "content": b"xyz"}}
+    assert _upload_entries(v8) == [("a.png", b"abc")]
+    assert _upload_entries(v7) == [("b.png", b"xyz")]
+    assert _upload_entries(()) == []
+
+
+# ------------------------------------------------------------------------------ prompt input
+def test_prompt_chips_live_line_and_suggestions():
+    box = PromptInput(auto_suggest=True)
+    assert box.understood.value.count("no motion recognised") == 1
+    chip = next(b for row in box.chips.children for b in row.children[1:]
+                if b.description == "slow zoom in")
+    chip.click()
+    assert box.prompt == "slow zoom in" and box.text.value == "slow zoom in"
+    assert box.spec.camera == "zoom_in" and "zoom in" in box.understood.value
+    box.text.value = "slow pan left, no wind"  # typing
+    assert box.spec.camera == "pan_left" and box.spec.negative == ["wind"]
+    assert "excluded: wind" in box.understood.value
+
+    box.image = i2v_nb.sample_image("lake")  # the Studio sets this when an image is loaded
+    box.wait(60)
+    assert box.suggestions, box.suggestion_status.value
+    buttons = box.suggestion_box.children
+    assert [b.description for b in buttons] == [s[:70] for s in box.suggestions]
+    buttons[0].click()
+    assert box.prompt == box.suggestions[0]
+    assert i2v_nb.parse_prompt(box.prompt) == box.spec
+
+
+# ------------------------------------------------------------------------------ parameters
+def test_parameters_offer_only_legal_values(monkeypatch):
+    gen = importlib.import_module("i2v_nb.synthesis.generate")
+
+    monkeypatch.setattr(gen, "cuda_available", lambda: True)  # list every model as runnable
+    params = Parameters(include_tiny=True)
+    names = [v for _label, v in params.model_select.options]
+    assert "preview" in names and "wan2.1-i2v-480p" in names and "tiny-ltx" in names
+    for name in names:
+        params.model = name
+        preset = params.preset
+        frame_values = (list(params.frames.options) if hasattr(params.frames, "options") else
+                        list(range(params.frames.min, params.frames.max + 1, params.frames.step)))
+        for aspect in (1.0, 16 / 9, 3 / 4):
+            params.aspect = aspect
+            for _label, size in params.resolution.options:
+                params.resolution.value = size
+                for frames in {frame_values[0], frame_values[-1]}:
+                    params.frames.value = frames
+                    values = params.values()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error")  # a snapped value would warn
+                        used = preset.validate(**values)
+                    for key in ("num_frames", "width", "height"):
+                        if key in values:
+                            assert used[key] == values[key], (name, key, values, used)
+
+    params.model = "wan2.1-i2v-480p"
+    assert (params.frames.min, params.frames.step) == (5, 4)
+    params.frames.value = 8  # typed into the slider's readout: snapped to 4k+1
+    assert params.frames.value == 9
+    params.model = "cogvideox-5b-i2v"
+    assert list(params.frames.options) == [49] and params.frames.disabled
+    assert [v for _l, v in params.resolution.options] == [(720, 480)]
+    params.model = "preview"
+    assert params.profile.disabled and params.steps is None and params.backend_options() == {}
+    old = params.seed
+    params.new_seed_button.click()
+    assert params.seed != old and params.seed_box.value == params.seed
+
+
+def test_parameters_without_gpu_list_what_cannot_run(monkeypatch):
+    gen = importlib.import_module("i2v_nb.synthesis.generate")
+
+    monkeypatch.setattr(gen, "cuda_available", lambda: False)
+    params = Parameters()
+    names = [v for _label, v in params.model_select.options]
+    assert names == ["preview"]
+    assert "svd-xt" in params.unavailable_note.value and "CUDA GPU" in params.unavailable_note.value
+    with pytest.raises(Exception, match="cannot be chosen"):
+        params.model = "svd-xt"
+
+
+def test_legal_frames_and_resolution_helpers():
+    from i2v_nb.synthesis.registry import get_model
+
+    ltx = get_model("ltx-video")
+    assert [legal_frames(ltx, n) for n in (1, 12, 13, 300)] == [9, 9, 17, 257]
+    options = resolution_options(get_model("preview"), 2.0)
+    assert options[0][1] == "auto" and (256, 128) in [v for _l, v in options]
+    assert format_eta(61) == "about 1 min 1 s left"
+
+
+# ------------------------------------------------------------------------------ studio: generate
+def test_studio_generates_previews_downloads_and_saves(tmp_path):
+    studio = _small_studio(tmp_path)
+    studio.prompt_input.prompt = "slow zoom in, clouds drifting"
+    studio.parameters.seed = 3
+    clip = studio.generate(wait=True, timeout=120)
+    rc = studio.run_controls
+    assert rc.outcome == "done", rc.message_text
+    assert clip.frames.shape == (6, 170, 256, 3)
+    assert clip.metadata["prompt"] == "slow zoom in, clouds drifting"
+    assert clip.metadata["seed"] == 3 and clip.metadata["model"] == "preview"
+    assert rc.bar.value == rc.bar.max == 6 and not rc.running
+    assert not rc.generate_button.disabled and rc.stop_button.disabled
+
+    # saved in the history, shown in the gallery and the diagnostics tab
+    entries = History(tmp_path / "history").list()
+    assert [e.id for e in entries] == [clip.metadata["history_id"]] == studio.gallery.entry_ids
+    assert studio.diagnostics.clip is clip and studio.preview.clip is clip
+
+    # inline looping video and download links
+    assert "<video" in studio.preview.video.value and "loop" in studio.preview.video.value
+    mp4 = _data_uri_bytes(studio.preview.downloads.value, "i2v-download-mp4")
+    assert mp4 == entries[0].video_path.read_bytes()
+    gif = Image.open(io.BytesIO(_data_uri_bytes(studio.preview.downloads.value,
+                                                "i2v-download-gif")))
+    assert gif.format == "GIF" and gif.n_frames == 6
+
+    # save first / last frame
+    studio.preview.save_first_button.click()
+    studio.preview.save_last_button.click()
+    first, last = map(lambda p: np.asarray(Image.open(p)), studio.preview.saved)
+    np.testing.assert_array_equal(first, clip.frames[0])
+    np.testing.assert_array_equal(last, clip.frames[-1])
+    assert all(str(tmp_path / "history" / "frames") in p for p in studio.preview.saved)
+    assert len(History(tmp_path / "history").list()) == 1  # frames do not pollute the history
+
+    # opening the Diagnostics tab measures the new clip once
+    studio.tabs.selected_index = 2
+    assert studio.diagnostics.wait(120) and studio.diagnostics.report is not None
+    assert studio.diagnostics.report.num_frames == 6
+
+
+def test_stop_interrupts_a_running_generation(tmp_path):
+    studio = _small_studio(tmp_path)
+    studio.parameters.frames.value = 240
+    rc = studio.run_controls
+    assert rc.start()
+    deadline = time.monotonic() + 60
+    while rc._step < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert rc.running and rc._step >= 2
+    assert not rc.start()  # a second click while running does nothing
+    rc.stop_button.click()
+    assert rc.wait(60)
+    assert rc.outcome == "stopped", rc.message_text
+    assert re.search(r"Stopped after step \d+ of 240", rc.message_text)
+    assert rc.clip is None and len(History(tmp_path / "history")) == 0
+    assert not rc.generate_button.disabled and rc.stop_button.disabled
+    # the next click works normally
+    studio.parameters.frames.value = 4
+    assert studio.generate(wait=True).num_frames == 4 and rc.outcome == "done"
+
+
+def test_errors_are_shown_with_their_fix(tmp_path, monkeypatch):
+    studio = Studio(history=tmp_path / "h", auto_suggest=False)
+    rc = studio.run_controls
+    rc.generate_button.click()  # no image yet
+    assert rc.outcome == "error" and not rc.running
+    assert "No image yet" in rc.message_text and "Fix:" in rc.message.value
+
+    # a parameter the model refuses: ParameterError from generate, in the widget
+    run = RunControls(lambda: {"image": smooth_image(), "prompt": "", "num_frames": 0})
+    run.start()
+    run.wait(60)
+    assert run.outcome == "error" and "Parameter problem" in run.message_text
+    assert "num_frames=0" in run.message_text and "Traceback" not in run.message.value
+    assert "Traceback" in "".join(o.get("text", "") for o in run.log_output.outputs)
+
+    # out of GPU memory: the suggested fix names the low-vram profile
+    gen = importlib.import_module("i2v_nb.synthesis.generate")
+
+    def oom(*args, **kwargs):
+        raise i2v_nb.OutOfMemory("needed 14.0 GB, 7.8 GB free")
+
+    monkeypatch.setattr(gen, "generate", oom)
+    run.start()
+    run.wait(60)
+    assert run.outcome == "error" and "Out of GPU memory" in run.message_text
+    assert "low-vram" in run.message_text
+
+
+# ------------------------------------------------------------------------------ gallery
+def test_gallery_after_restart_rerun_and_compare(tmp_path):
+    root = tmp_path / "history"
+    image = smooth_image(SMALL[1], SMALL[0])
+    for seed, prompt in ((1, "pan left"), (2, "zoom out, clouds drifting")):
+        i2v_nb.generate(image, prompt, seed=seed, num_frames=4, history=History(root))
+
+    # a new Gallery over the same folder = the notebook after a kernel restart
+    gallery = Gallery(root)
+    assert len(gallery.entry_ids) == 2 and len(gallery.grid.children) == 2
+    cards_html = " ".join(card.children[0].value for card in gallery.grid.children)
+    assert "pan left" in cards_html and "zoom out, clouds drifting" in cards_html
+    assert "seed 1" in cards_html and "data:image/jpeg;base64," in cards_html
+
+    assert not gallery.compare()  # nothing picked yet
+    for card in gallery.grid.children:
+        card.children[1].value = True  # tick "compare"
+    gallery.compare_button.click()
+    view = gallery.view.value
+    assert view.count("<video") == 2 and "i2v-compare-diff" in view
+    assert re.search(r"<td>seed</td><td>2</td><td>1</td>", view)
+
+    # Studio: re-run the older clip with a change
+    studio = Studio(history=root, auto_suggest=False)
+    older = studio.gallery.entry(studio.gallery.entry_ids[-1])
+    rerun_button = next(b for b in studio.gallery.grid.children[-1].children[2].children
+                        if b.description == "Re-run")
+    rerun_button.click()
+    assert studio.prompt_input.prompt == "pan left" and studio.parameters.seed == 1
+    assert studio.parameters.frames.value == 4
+    assert studio.image_input.image.size == SMALL and "source of" in studio.image_input.source_label
+    assert studio.tabs.selected_index == 0 and older.id in studio.notice.value
+    studio.parameters.seed = 5
+    clip = studio.generate(wait=True)
+    assert clip.metadata["prompt"] == "pan left" and clip.metadata["seed"] == 5
+    assert clip.metadata["params"]["num_frames"] == 4
+    assert len(studio.gallery.entry_ids) == 3
+
+    # Show plays it below the thumbnails and selects it for the Diagnostics tab
+    shown = studio.gallery.show(older.id)
+    assert shown.metadata["history_id"] == older.id and "<video" in studio.gallery.view.value
+    assert studio.diagnostics.clip.metadata["history_id"] == older.id
+
+
+# ------------------------------------------------------------------------------ diagnostics
+def test_diagnostics_tab_shows_report_plot_and_summary(tmp_path):
+    clip = i2v_nb.generate(smooth_image(SMALL[1], SMALL[0]), "pan right", num_frames=6)
+    tab = DiagnosticsTab()
+    assert tab.run_button.disabled and not tab.run()
+    tab.clip = clip
+    tab.run_button.click()
+    assert tab.wait(120)
+    assert tab.report is not None, tab.status.value
+    assert tab.report.num_frames == 6
+    assert "Continuity report" in tab.summary.value
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"',
+                                     tab.plot.value).group(1))
+    assert Image.open(io.BytesIO(png)).size[0] > 200
+
+
+def test_preview_alone_without_history(tmp_path):
+    clip = i2v_nb.Clip(np.stack([smooth_image(32, 48, seed=s) for s in range(3)]), fps=6,
+                       metadata={"prompt": "<script>x</script>"})
+    preview = Preview()
+    preview.clip = clip
+    assert "&lt;script&gt;" in preview.info.value and "<script>" not in preview.info.value
+    assert "<video" in preview.video.value
+    mp4 = _data_uri_bytes(preview.downloads.value, "i2v-download-mp4")
+    assert mp4[4:8] == b"ftyp"
+    path = preview.save_frame("last")
+    assert path.name == "i2v_clip_last.png" and path.parent.name == "i2v_frames"
+    with pytest.raises(ValueError):
+        preview.save_frame("middle")
+
+
+def test_studio_css_classes_for_the_browser_test(tmp_path):
+    studio = Studio(history=tmp_path / "h", auto_suggest=False)
+    found: set[str] = set()
+
+    def walk(w):
+        found.update(widget_classes(w))
+        for child in getattr(w, "children", ()):
+            walk(child)
+
+    walk(studio)
+    for cls in ("i2v-studio", "i2v-sample", "i2v-prompt", "i2v-understood", "i2v-frames",
+                "i2v-generate", "i2v-stop", "i2v-status", "i2v-message", "i2v-video",
+                "i2v-thumbnail", "i2v-tabs", "i2v-progress", "i2v-model", "i2v-seed"):
+        assert cls in found, cls
+
+
+# ------------------------------------------------------------------------------ a tiny twin
+@pytest.mark.slow
+def test_studio_runs_a_tiny_diffusers_twin(tmp_path):
+    studio = Studio(history=tmp_path / "h", auto_suggest=False, include_tiny=True)
+    studio.image_input.load(smooth_image(64, 64))
+    studio.parameters.model = "tiny-ltx"
+    assert studio.parameters.steps is not None and not studio.parameters.profile.disabled
+    studio.prompt_input.prompt = "slow zoom in"
+    clip = studio.generate(wait=True, timeout=180)
+    rc = studio.run_controls
+    assert rc.outcome == "done", rc.message_text
+    assert clip.metadata["model"] == "tiny-ltx" and clip.num_frames == 9
+    assert rc.bar.max == clip.metadata["params"]["num_inference_steps"] == 2
+    assert "<video" in studio.preview.video.value
