@@ -58,3 +58,42 @@ def test_cli_reports_bad_input_as_a_clear_error(tmp_path, capsys):
     (tmp_path / "f").write_text("x")
     assert main(["history", "--history", str(tmp_path / "f")]) == 2
     assert "HistoryError" in capsys.readouterr().err
+
+
+def test_cli_generate_analyze_diagnose_demo_models(tmp_path, capsys):
+    """Every terminal job end to end on the preview engine, from a sample image on disk."""
+    image = tmp_path / "lake.png"
+    i2v_nb.sample_image("lake").save(image)
+    clip_path = tmp_path / "clip.mp4"
+    assert main(["generate", str(image), "pan left, clouds drifting", "--out", str(clip_path),
+                 "--frames", "8", "--width", "128", "--height", "96", "--seed", "3"]) == 0
+    clip = i2v_nb.read_video(clip_path)
+    assert (clip.num_frames, clip.width, clip.height) == (8, 128, 96)
+    assert clip.metadata["seed"] == 3 and clip.metadata["prompt"] == "pan left, clouds drifting"
+
+    assert main(["analyze", str(image), "--out", str(tmp_path / "a.png"),
+                 "--json", str(tmp_path / "a.json")]) == 0
+    assert i2v_nb.load_image(tmp_path / "a.png").width > 300
+    assert "horizon" in (tmp_path / "a.json").read_text()
+
+    assert main(["diagnose", str(clip_path), "--out", str(tmp_path / "d.png"),
+                 "--csv", str(tmp_path / "d.csv")]) == 0
+    assert i2v_nb.load_image(tmp_path / "d.png").width > 300
+    assert len((tmp_path / "d.csv").read_text().splitlines()) == 9  # header + 8 frames
+    out = capsys.readouterr().out
+    assert "pan_left" in out  # the camera move asked for is the one diagnosed
+
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "ltx-video" in out and "Lightricks/LTX-Video" in out and "preview" in out
+
+    assert main(["demo", "--history", str(tmp_path / "h")]) == 0
+    out = capsys.readouterr().out
+    mp4 = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("mp4: ")][0]
+    assert i2v_nb.read_video(mp4).num_frames > 8
+
+
+def test_cli_bad_image_is_a_one_line_error(tmp_path, capsys):
+    assert main(["generate", str(tmp_path / "nope.png"), "zoom in"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("i2v-nb: error: ImageInputError: no file at")
