@@ -669,6 +669,24 @@ def _build_wan_ti2v(seed: int) -> Any:
     )
 
 
+#: Tiny HunyuanVideo transformer settings shared by the I2V and FramePack twins.
+_HUNYUAN_TRANSFORMER: dict = dict(
+        in_channels=4,
+        out_channels=4,
+        num_attention_heads=2,
+        attention_head_dim=10,
+        num_layers=1,
+        num_single_layers=1,
+        num_refiner_layers=1,
+        patch_size=2,
+        patch_size_t=1,
+        guidance_embeds=True,
+        text_embed_dim=16,
+        pooled_projection_dim=8,
+        rope_axes_dim=(2, 4, 4),
+)
+
+
 def _hunyuan_vae() -> Any:
     from diffusers import AutoencoderKLHunyuanVideo
 
@@ -741,19 +759,7 @@ def _build_hunyuan(seed: int) -> Any:
     torch.manual_seed(seed)
     # HunyuanVideo-I2V (16 channels): first-frame token replacement, guidance-distilled.
     transformer = HunyuanVideoTransformer3DModel(
-        in_channels=4,
-        out_channels=4,
-        num_attention_heads=2,
-        attention_head_dim=10,
-        num_layers=1,
-        num_single_layers=1,
-        num_refiner_layers=1,
-        patch_size=2,
-        patch_size_t=1,
-        guidance_embeds=True,
-        text_embed_dim=16,
-        pooled_projection_dim=8,
-        rope_axes_dim=(2, 4, 4),
+        **_HUNYUAN_TRANSFORMER,
         image_condition_type="token_replace",
     )
     torch.manual_seed(seed + 1)
@@ -823,19 +829,7 @@ def _build_framepack(seed: int) -> Any:
 
     torch.manual_seed(seed)
     transformer = HunyuanVideoFramepackTransformer3DModel(
-        in_channels=4,
-        out_channels=4,
-        num_attention_heads=2,
-        attention_head_dim=10,
-        num_layers=1,
-        num_single_layers=1,
-        num_refiner_layers=1,
-        patch_size=2,
-        patch_size_t=1,
-        guidance_embeds=True,
-        text_embed_dim=16,
-        pooled_projection_dim=8,
-        rope_axes_dim=(2, 4, 4),
+        **_HUNYUAN_TRANSFORMER,
         image_condition_type=None,
         has_image_proj=True,
         image_proj_dim=8,
