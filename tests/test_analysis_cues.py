@@ -187,3 +187,22 @@ def test_motion_masks_are_fast():
         motion_region_masks(img)
         times.append(time.perf_counter() - t)
     assert np.median(times) < 0.15
+
+
+def test_thin_mast_against_the_sky_stands_on_the_ground():
+    """A 3-px mast seen against a blue sky: the sky mask leaves it out (a drifting sky must not
+    tear it) and its depth is that of its base, not the sky's (a camera move keeps it whole)."""
+    from i2v_nb.analysis import classical_depth, motion_region_masks
+
+    h, w = 256, 384
+    img = np.zeros((h, w, 3), np.uint8)
+    yy = np.arange(h)[:, None, None] / h
+    img[:] = np.round((1 - yy) * np.array([70, 120, 220]) + yy * np.array([150, 190, 240]))
+    img[150:] = (90, 110, 60)                      # ground from row 150
+    img[40:150, 190:193] = (40, 40, 40)            # the mast
+    sky = motion_region_masks(img)["sky"]
+    assert sky[20:140, 100].all() and not sky[60:140, 191].any()
+    depth = classical_depth(img)
+    base = float(depth[152:160, 186:197].mean())
+    assert depth[20, 100] > 0.95                   # sky far
+    assert abs(float(depth[60:140, 191].mean()) - base) < 0.1

@@ -194,7 +194,63 @@ def classical_depth(image: Any, *, regions: np.ndarray | None = None,
     depth = guided_filter(c["gray"], depth.astype(np.float32), max(2, max(h, w) // 64), 1e-3)
     depth = np.clip(depth, 0.0, 1.0).astype(np.float32)
     out = upsample(depth, (H, W))
+    if sky.any() and not sky.all():
+        out = ground_structures(out, rgb, upsample(sky, (H, W)))
     return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def ground_structures(depth: np.ndarray, rgb: np.ndarray, sky: np.ndarray, *,
+                      reach: float = 0.06) -> np.ndarray:
+    """Give narrow structures standing against the sky (masts, towers, poles, a rocket, tree
+    tops, a head) the depth of what they stand on.
+
+    The classical cues put things high in the frame far away, and the depth is estimated on a
+    small copy, so a tower gets the sky's depth along its height while its base is near; moving
+    the camera would then tear its top from its base. Here, at full size, the sky mask is refined
+    (:func:`i2v_nb.analysis.motion.refine_sky`), every non-sky pixel with sky on both sides within
+    ``reach`` × width on its row is "protruding", and each connected protruding structure gets the
+    depth of what lies just under its lowest row (the lower quartile of the non-protruding,
+    non-sky pixels in a band of h/25 rows: it stands on the nearest thing there; a structure with
+    nothing under it keeps its depth).
+
+    >>> d = np.ones((40, 40), np.float32); d[30:] = 0.2            # ground near, sky far
+    >>> img = np.zeros((40, 40, 3), np.uint8); img[:30] = (110, 160, 230); img[5:30, 20] = 20
+    >>> sky = np.zeros((40, 40), bool); sky[:30] = True
+    >>> round(float(ground_structures(d, img, sky)[10, 20]), 3)     # the mast stands on the ground
+    0.2
+    """
+    import cv2
+
+    from i2v_nb.analysis.motion import refine_sky
+
+    sky = refine_sky(np.asarray(sky) > 0.5 if sky.dtype != bool else sky, rgb)
+    # a lattice (a pylon, bare branches) shows sky through its gaps: close those gaps so the
+    # whole structure is one piece that moves as one
+    solid = cv2.morphologyEx((~sky).astype(np.uint8), cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
+    sky = sky & (solid == 0)
+    h, w = sky.shape
+    r = max(8, int(round(reach * w)))
+    counts = np.zeros((h, w + 1), np.int32)
+    np.cumsum(sky, axis=1, out=counts[:, 1:])
+    cols = np.arange(w)
+    left = counts[:, cols] - counts[:, np.clip(cols - r, 0, w)]          # sky in [x-r, x)
+    right = counts[:, np.clip(cols + 1 + r, 0, w)] - counts[:, cols + 1]  # sky in (x, x+r]
+    protruding = ~sky & (left > 0) & (right > 0)
+    if not protruding.any():
+        return depth
+    out = depth.copy()
+    ground = ~sky & ~protruding
+    depth_band = max(3, h // 25)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(protruding.astype(np.uint8),
+                                                           connectivity=8)
+    for k in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[k, :4])
+        band = slice(y + bh, min(h, y + bh + depth_band))
+        under = ground[band, x:x + bw]
+        if under.any():
+            out[labels == k] = float(np.percentile(depth[band, x:x + bw][under], 25))
+    return out
 
 
 def _stretch(x: np.ndarray, where: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ import numpy as np
 
 from i2v_nb.analysis._common import as_rgb, upsample, work_copy
 
-__all__ = ["MOTION_REGION_NAMES", "motion_region_masks", "sky_mask", "water_mask",
+__all__ = ["MOTION_REGION_NAMES", "motion_region_masks", "refine_sky", "sky_mask", "water_mask",
            "foliage_mask", "skin_mask", "hair_mask", "fabric_mask", "colour_features"]
 
 #: The keys of :func:`motion_region_masks`, in a fixed order.
@@ -380,4 +380,42 @@ def motion_region_masks(image: Any, *, max_side: int = _WORK_SIDE) -> dict[str, 
     fabric = fabric_mask(f, exclude=env | hair, faces=faces)
     shape = rgb.shape[:2]
     small_masks = {"sky": sky, "water": water, "foliage": foliage, "hair": hair, "fabric": fabric}
-    return {k: np.ascontiguousarray(upsample(small_masks[k], shape)) for k in MOTION_REGION_NAMES}
+    masks = {k: np.ascontiguousarray(upsample(small_masks[k], shape)) for k in MOTION_REGION_NAMES}
+    masks["sky"] = refine_sky(masks["sky"], rgb)
+    return masks
+
+
+def refine_sky(sky: np.ndarray, rgb: np.ndarray, *, edge: float = 0.4,
+               line: float = 0.08) -> np.ndarray:
+    """Cut thin sharp structures (masts, towers, wires, a rocket) out of an upsampled sky mask.
+
+    The sky is found on a small copy, where a lattice tower two pixels wide vanishes into the sky
+    around it; a drifting-sky effect would then tear it apart. At full size, pixels near a sharp
+    edge (Sobel magnitude of the grey image above ``edge``, i.e. a step of about ``edge / 4``
+    between neighbours; cloud borders are far softer) or on a thin line (grey differs from its
+    5×5 median by more than ``line``) are removed, and the pieces of sky left enclosed by such
+    structures are dropped unless they are large or touch the top edge.
+
+    >>> img = np.zeros((40, 40, 3), np.uint8); img[:] = (110, 160, 230); img[5:, 20] = 20
+    >>> mask = refine_sky(np.ones((40, 40), bool), img)
+    >>> bool(mask[10, 20]), bool(mask[10, 5])          # the mast is cut out, the sky kept
+    (False, True)
+    """
+    if not sky.any():
+        return sky
+    import cv2
+
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    magnitude = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3),
+                              cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3))
+    grey8 = np.round(grey * 255).astype(np.uint8)
+    thin = np.abs(grey - cv2.medianBlur(grey8, 5).astype(np.float32) / 255.0) > line
+    sharp = cv2.dilate(((magnitude > edge) | thin).astype(np.uint8), np.ones((3, 3), np.uint8))
+    refined = sky & (sharp == 0)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(refined.astype(np.uint8), connectivity=4)
+    if n <= 1:
+        return refined
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    keep = (area >= 0.02 * sky.sum()) | (stats[:, cv2.CC_STAT_TOP] == 0)
+    keep[0] = False
+    return keep[labels]
