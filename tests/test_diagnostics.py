@@ -20,6 +20,7 @@ from i2v_nb.diagnostics import (
     ContinuityReport,
     check_camera,
     color_drift,
+    compatible_moves,
     compare_clips,
     continuity_report,
     dynamic_degree,
@@ -228,6 +229,36 @@ def test_global_motion_recovers_a_similarity_despite_outliers():
     assert 0.6 < gm.inliers < 0.8
 
 
+def test_horizontal_parallax_is_shear_not_roll():
+    """An orbit's parallax shears the horizontal flow along y; only a roll also turns v with x."""
+    h, w = 120, 200
+    yy = np.mgrid[0:h, 0:w][0].astype(np.float32) - (h - 1) / 2
+    sheared = np.stack([0.04 * yy, np.zeros_like(yy)], -1)
+    gm = global_motion(sheared, step=2)
+    assert gm.rotation == pytest.approx(0.0, abs=1e-3)
+    assert gm.shear == pytest.approx(0.04, abs=1e-3)
+    assert gm.pan_x == pytest.approx(0.0, abs=0.05)
+    rolled = global_motion(_similarity_flow(h, w, angle_deg=1.5), step=2)
+    assert rolled.rotation == pytest.approx(1.5, abs=0.02) and abs(rolled.shear) < 1e-3
+
+
+@pytest.mark.parametrize("prompt, camera", [("orbit left", "orbit_left"),
+                                            ("orbit right", "orbit_right"), ("roll", "roll")])
+def test_preview_orbits_and_rolls_are_told_apart(prompt, camera):
+    import i2v_nb
+
+    clip = i2v_nb.generate(i2v_nb.sample_image("lake"), prompt, width=256, height=176,
+                           num_frames=12)
+    report = continuity_report(clip)
+    assert report.camera_motion == camera
+    assert check_camera(report, prompt).ok
+
+
+def test_a_pan_with_parallax_may_read_as_an_orbit_the_same_way():
+    assert compatible_moves("pan_right") == {"pan_right", "orbit_right"}
+    assert compatible_moves("orbit_left") == {"orbit_left", "pan_left", "pan_right"}
+
+
 def test_optical_flow_measures_a_known_shift():
     clip = pan_clip(4, -2, num=2)
     f = optical_flow(clip[0], clip[1], max_side=None)
@@ -346,6 +377,23 @@ def test_cut_to_another_image_is_flagged_at_the_cut():
     assert report.flags[0].metric == "residual"
     assert "between frames 6 and 7" in report.flags[0].reason
     assert report.camera_motion == "pan_left"  # the cut pair is left out of the camera estimate
+
+
+def test_dropped_frames_in_a_moving_clip_are_a_jump():
+    moving = pan_clip(2, 0, num=16)
+    order = [*range(0, 7), *range(11, 16)]  # frames 7-10 dropped: one pair moves 5x as far
+    report = continuity_report(moving[order])
+    assert kinds(report) == [(7, "jump")]
+    assert report.flags[0].metric == "flow_mean"
+    assert "between frames 6 and 7" in report.flags[0].reason
+
+
+def test_sudden_shift_of_a_static_shot_is_a_jump_but_a_steady_pan_is_not():
+    still = pan_clip(0, 0, num=2)[0]
+    shifted = pan_clip(12, 0, num=3)[2]  # the same picture 24 px to the right
+    report = continuity_report(np.stack([still] * 6 + [shifted] * 6))
+    assert kinds(report) == [(6, "jump")]
+    assert continuity_report(pan_clip(6, 0, num=12)).flags == []
 
 
 def test_frozen_segment_inside_a_moving_clip():

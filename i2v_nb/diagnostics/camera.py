@@ -27,14 +27,18 @@ STATIC_FRACTION = 0.01
 
 
 def dominant_camera_motion(pan_x, pan_y, zoom, rotation, inliers=None, *, height: int,
-                           width: int) -> tuple[str, float, dict[str, float]]:
+                           width: int, shear=None) -> tuple[str, float, dict[str, float]]:
     """Name the dominant camera move of a clip from its per-pair global motion.
 
     The per-pair motions are summed over the clip and put in one unit, a displacement as a
     fraction of ``m = min(H, W)``: pan ``|Σ pan_x| / m``, tilt ``|Σ pan_y| / m``, zoom
     ``|Σ log(1 + zoom)| / 2`` (the shift of a point half a side from the centre), roll
-    ``|Σ rotation| (rad) / 2``. The largest component names the move (sign → direction, camera's
-    own move); below :data:`STATIC_FRACTION` the camera is ``"static"``.
+    ``|Σ rotation| (rad) / 2``, orbit ``|Σ shear| · H / 2 / m`` (the horizontal parallax between
+    the centre row and the bottom row). The largest component names the move (sign → direction,
+    camera's own move); below :data:`STATIC_FRACTION` the camera is ``"static"``. An orbit is
+    read from parallax alone, assuming the lower part of the frame is nearer (as in most photos):
+    when the camera circles left around the subject, nearer content slides right past it, so the
+    lower rows move right relative to the upper ones (shear > 0) → ``"orbit_left"``.
 
     Confidence in [0, 1] is ``dominance × consistency × fit``: the dominant component's share of
     the total (``c / Σ components``, so 1 when nothing else moves), the share of pairs whose own
@@ -42,16 +46,18 @@ def dominant_camera_motion(pan_x, pan_y, zoom, rotation, inliers=None, *, height
     For "static" it is ``1 − total / STATIC_FRACTION``-like: how far below the threshold it is.
 
     Returns:
-        ``(label, confidence, components)`` with ``components`` the four fractions and totals.
+        ``(label, confidence, components)`` with ``components`` the five fractions and the fit.
     """
     px, py, zm, rt = (np.nan_to_num(np.asarray(v, np.float64)) for v in (pan_x, pan_y, zoom,
                                                                           rotation))
+    sh = np.zeros_like(px) if shear is None else np.nan_to_num(np.asarray(shear, np.float64))
     m = float(min(height, width))
     tot = {
         "pan": float(px.sum()) / m,
         "tilt": float(py.sum()) / m,
         "zoom": float(np.log1p(np.clip(zm, -0.9, None)).sum()) / 2.0,
         "roll": math.radians(float(rt.sum())) / 2.0,
+        "orbit": float(sh.sum()) * height / 2.0 / m,
     }
     comps = {k: abs(v) for k, v in tot.items()}
     total = sum(comps.values())
@@ -67,8 +73,9 @@ def dominant_camera_motion(pan_x, pan_y, zoom, rotation, inliers=None, *, height
         "tilt": "tilt_up" if sign > 0 else "tilt_down",  # content moves down → camera tilts up
         "zoom": "zoom_in" if sign > 0 else "zoom_out",   # content expands → zoom in
         "roll": "roll",
+        "orbit": "orbit_left" if sign > 0 else "orbit_right",  # lower (nearer) rows move right
     }[key]
-    per_pair = {"pan": px, "tilt": py, "zoom": zm, "roll": rt}[key]
+    per_pair = {"pan": px, "tilt": py, "zoom": zm, "roll": rt, "orbit": sh}[key]
     consistency = float(np.mean(np.sign(per_pair) == sign)) if len(per_pair) else 0.0
     dominance = comps[key] / total
     return label, float(np.clip(dominance * consistency * fit, 0.0, 1.0)), details
@@ -80,8 +87,9 @@ def compatible_moves(move: str) -> set[str]:
     The rule: a move matches itself; a dolly and a zoom in the same direction look alike in 2-D
     motion (no depth), so ``dolly_in ≍ zoom_in`` and ``dolly_out ≍ zoom_out``; an orbit moves the
     background sideways in a direction that depends on how far the subject is in front of it,
-    so ``orbit_left``/``orbit_right`` match either horizontal pan (and either orbit); ``roll``
-    matches roll only; ``static`` matches static only.
+    so an orbit matches itself and either horizontal pan; a pan over a scene whose depth changes
+    from top to bottom shears like an orbit, so ``pan_left ≍ orbit_left`` and
+    ``pan_right ≍ orbit_right``; ``roll`` matches roll only; ``static`` matches static only.
 
     >>> sorted(compatible_moves("dolly_in"))
     ['dolly_in', 'zoom_in']
@@ -91,7 +99,9 @@ def compatible_moves(move: str) -> set[str]:
     if move in ("zoom_out", "dolly_out"):
         return {"zoom_out", "dolly_out"}
     if move in ("orbit_left", "orbit_right"):
-        return {"orbit_left", "orbit_right", "pan_left", "pan_right"}
+        return {move, "pan_left", "pan_right"}
+    if move in ("pan_left", "pan_right"):
+        return {move, "orbit" + move[3:]}
     return {move}
 
 

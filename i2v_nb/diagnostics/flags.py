@@ -9,6 +9,9 @@ absolute size that a viewer would notice. The rules:
   absolute difference, 0–255, between frame t−1 and frame t warped back by the flow) is an outlier
   and stays an outlier when frame t is skipped: frame t starts new content. ``kind="cut"`` when the
   frames share little structure or colour (SSIM < 0.35 or colour drift > 0.2), else ``"jump"``.
+* **jump (motion)** — the mean flow of pair (t−1, t) is an outlier (robust z), more than 3× the
+  clip's median motion and over 2 px, while pair (t, t+1) is back to normal: dropped frames or a
+  sudden shift that the flow explains (so the residual stays low).
 * **flash / glitch** — the residuals of pairs (t−1, t) and (t, t+1) are outliers but frame t+1
   follows from frame t−1: frame t alone is off. ``"flash"`` when a brightness change explains at
   least half of it, else ``"glitch"``.
@@ -164,6 +167,23 @@ def detect_flags(per_frame, *, skip_residual: Callable[[int, int], float] | None
                           f"{med_res:.1f} (SSIM to previous {ssim_prev[t]:.2f})"))
         taken.add(t)
         t += 1
+
+    # jump in motion: one pair moves far more than the clip usually does (dropped frames, a
+    # sudden shift). The flow explains such a pair, so its residual can stay low and the rule
+    # above does not see it.
+    flow = col("flow_mean")
+    z_f, med_f, _ = robust_z(flow, floor=0.5)
+    typical = max(float(med_f), 0.5) if np.isfinite(med_f) else 0.5
+    fast = np.isfinite(flow) & (flow > 3.0 * typical) & (flow > 2.0)
+    for i in np.flatnonzero(fast & np.isfinite(z_f) & (z_f > z_threshold)):
+        i = int(i)
+        if i in taken or (i + 1 < n and fast[i + 1]):
+            continue  # already explained, or the clip simply moves faster from here on
+        flags.append(Flag(i, "jump", "flow_mean", float(flow[i]), float(z_f[i]),
+                          f"content jumps between frames {i - 1} and {i}: it moves "
+                          f"{flow[i]:.1f} px, {flow[i] / typical:.1f}× the clip's typical "
+                          f"{typical:.1f} px per frame (dropped frames or a sudden shift)"))
+        taken.add(i)
 
     # flicker: smaller brightness spikes
     if n >= 3:

@@ -237,8 +237,12 @@ class GlobalMotion:
         pan_x: horizontal translation of the image centre, pixels (+ = content moves right).
         pan_y: vertical translation of the image centre, pixels (+ = content moves down).
         zoom: relative scale change minus one (+ = content expands, i.e. zooming in).
-        rotation: rotation of the content in degrees (+ = clockwise on screen).
+        rotation: rotation of the content in degrees (+ = clockwise on screen): only the part
+            that both flow components agree on (see :func:`global_motion`).
         inliers: fraction of sampled pixels the model explains to within 1 pixel.
+        shear: horizontal parallax, pixels of horizontal motion per pixel of height (+ = lower
+            rows move right relative to upper rows), the part of ``∂u/∂y`` a rotation does not
+            explain: an orbit, or a pan over a scene whose depth changes from top to bottom.
     """
 
     pan_x: float
@@ -246,6 +250,7 @@ class GlobalMotion:
     zoom: float
     rotation: float
     inliers: float
+    shear: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -253,13 +258,17 @@ class GlobalMotion:
 
 def global_motion(flow: np.ndarray, *, step: int = 8, border: float = 0.04,
                   iterations: int = 6) -> GlobalMotion:
-    """Robust fit of a similarity transform (pan x/y, zoom, rotation) to a dense flow.
+    """Robust fit of a similarity transform (pan x/y, zoom, rotation) plus horizontal parallax
+    (shear) to a dense flow.
 
     Model, with ``(x, y)`` relative to the image centre: ``u = z·x − r·y + tx``,
     ``v = r·x + z·y + ty`` (``a = 1 + z``, ``b = r``; scale ``√(a² + b²)``, angle ``atan2(b, a)``),
     fitted by iteratively reweighted least squares with Tukey's biweight (scale from the median
     absolute residual) on a grid of pixels every ``step`` pixels, ``border`` of each side left out
     (DIS is least reliable there). Independent subject motion is down-weighted as outliers.
+    With the final weights an affine model is fitted too, to tell a roll (both components turn:
+    ``∂v/∂x = −∂u/∂y``) from horizontal parallax (only ``∂u/∂y``, an orbit): the reported
+    rotation is the part both agree on, the rest of ``∂u/∂y`` is :attr:`GlobalMotion.shear`.
 
     >>> h, w = 64, 96
     >>> f = np.zeros((h, w, 2), np.float32); f[..., 0] = 2.0
@@ -311,11 +320,27 @@ def global_motion(flow: np.ndarray, *, step: int = 8, border: float = 0.04,
     res = (a @ p - b).reshape(2, n)
     r = np.sqrt(res[0] ** 2 + res[1] ** 2)
     z, rot, tx, ty = p
+    # A roll turns both components (u = −r·y, v = r·x); an orbit's parallax only shears u along y.
+    # An affine fit with the same weights separates them: the rotation is what ∂v/∂x and −∂u/∂y
+    # agree on, the rest of ∂u/∂y is shear.
+    sw = np.sqrt(wts)
+    design = np.stack([x, y, np.ones(n)], axis=1) * sw[:, None]
+    try:
+        (_, du_dy, _), *_ = np.linalg.lstsq(design, f[:, 0] * sw, rcond=None)
+        (dv_dx, _, _), *_ = np.linalg.lstsq(design, f[:, 1] * sw, rcond=None)
+    except np.linalg.LinAlgError:  # pragma: no cover - degenerate grid
+        du_dy, dv_dx = -rot, rot
+    from_u, from_v = -float(du_dy), float(dv_dx)
+    common = math.copysign(min(abs(from_u), abs(from_v)), from_u) \
+        if from_u * from_v > 0 else 0.0
+    if abs(rot) > 1e-12:
+        common = math.copysign(min(abs(common), abs(rot)), rot) if common * rot > 0 else 0.0
     return GlobalMotion(
         pan_x=float(tx), pan_y=float(ty),
-        zoom=float(math.hypot(1.0 + z, rot) - 1.0),
-        rotation=float(math.degrees(math.atan2(rot, 1.0 + z))),
+        zoom=float(math.hypot(1.0 + z, common) - 1.0),
+        rotation=float(math.degrees(math.atan2(common, 1.0 + z))),
         inliers=float(np.mean(r < 1.0)),
+        shear=float(du_dy + common),
     )
 
 

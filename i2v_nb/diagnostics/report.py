@@ -44,12 +44,14 @@ COLUMNS = {
     "zoom": "global relative scale change (+ content expands)",
     "rotation": "global content rotation, degrees (+ clockwise)",
     "motion_inliers": "fraction of pixels the global motion explains to within 1 px (flow scale)",
+    "shear": "horizontal parallax: px of horizontal shift per px of height (+ lower rows move "
+             "right); an orbit",
 }
 
 #: Columns measured on a pair of consecutive frames (NaN on frame 0).
 _PAIR_COLUMNS = ("ssim_prev", "psnr_prev", "mad_prev", "color_drift_prev", "flow_mean",
                  "flow_p95", "flow_top5", "warp_error", "warp_mad", "residual", "occluded",
-                 "pan_x", "pan_y", "zoom", "rotation", "motion_inliers")
+                 "pan_x", "pan_y", "zoom", "rotation", "motion_inliers", "shear")
 
 
 def _is_clip(obj: Any) -> bool:
@@ -361,6 +363,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
                 "occluded": we["occluded"],
                 "pan_x": gm.pan_x * sx, "pan_y": gm.pan_y * sy, "zoom": gm.zoom,
                 "rotation": gm.rotation, "motion_inliers": gm.inliers,
+                "shear": gm.shear * sx / sy,
             })
         rows.append(row)
         spare = prev[1] if prev is not None else None
@@ -403,7 +406,8 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
     use = np.array([i not in skip for i in range(1, t_count)], bool)
     label, conf, cam = _camera.dominant_camera_motion(
         *(pf[c].to_numpy()[1:][use] for c in ("pan_x", "pan_y", "zoom", "rotation",
-                                              "motion_inliers")), height=h, width=w)
+                                              "motion_inliers")), height=h, width=w,
+        shear=pf["shear"].to_numpy()[1:][use])
     scores.update({f"camera_{k}": v for k, v in cam.items()})
     kept = [np.zeros_like(grid, np.float64)] + [
         st if use[k] else np.zeros_like(st) for k, st in enumerate(track_steps)]
