@@ -133,9 +133,15 @@ class Clip:
         self.frames: np.ndarray = as_frames(frames)
         self.fps: float = _check_fps(fps)
         if source is not None:
-            from i2v_nb.io import load_image
+            from PIL import Image
 
-            source = load_image(source)
+            # an RGB PIL image without an EXIF rotation (what generate() passes) is kept as is;
+            # anything else goes through load_image once
+            if not (isinstance(source, Image.Image) and source.mode == "RGB"
+                    and source.getexif().get(0x0112, 1) == 1):
+                from i2v_nb.io import load_image
+
+                source = load_image(source)
         self.source = source
         if metadata is not None and not isinstance(metadata, dict):
             raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")

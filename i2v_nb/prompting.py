@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import random
 import re
 import unicodedata
@@ -523,9 +524,7 @@ def parse_prompt(text: Any) -> MotionSpec:
     True
     """
     if isinstance(text, MotionSpec):
-        return dataclasses.replace(text, subject=list(text.subject),
-                                   environment=list(text.environment),
-                                   atmosphere=list(text.atmosphere), negative=list(text.negative))
+        return _copy_spec(text)
     if text is None:
         text = ""
     if not isinstance(text, str):
@@ -534,13 +533,27 @@ def parse_prompt(text: Any) -> MotionSpec:
         except Exception:  # noqa: BLE001 - never raise on odd input
             text = ""
     try:
-        return _parse(text)
+        return _copy_spec(_parse_cached(text))
     except Exception:  # noqa: BLE001 - a prompt is never an error; keep it all as free text
         try:
             cleaned = _clean_text(text)
         except Exception:  # noqa: BLE001
             cleaned = ""
         return MotionSpec(free_text=cleaned[:2000], text=cleaned)
+
+
+def _copy_spec(spec: MotionSpec) -> MotionSpec:
+    """A copy whose lists can be changed without touching ``spec``."""
+    return dataclasses.replace(spec, subject=list(spec.subject),
+                               environment=list(spec.environment),
+                               atmosphere=list(spec.atmosphere), negative=list(spec.negative))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(text: str) -> MotionSpec:
+    """:func:`_parse` remembered per text (sweeps and the Studio parse the same prompts again);
+    callers get copies, so the cached spec is never changed."""
+    return _parse(text)
 
 
 def _parse(text: str) -> MotionSpec:

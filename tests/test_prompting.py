@@ -310,3 +310,13 @@ def test_spec_is_a_plain_dataclass():
     names = {f.name for f in dataclasses.fields(MotionSpec)}
     assert {"camera", "speed", "subject", "environment", "atmosphere", "intensity", "loop",
             "free_text"} <= names
+
+
+def test_repeated_prompts_give_independent_specs():
+    """parse_prompt remembers parses per text; changing one result must not leak into the next."""
+    first = parse_prompt("slow zoom in, clouds drifting")
+    first.environment.append("rain")
+    first.camera = "pan_left"
+    again = parse_prompt("slow zoom in, clouds drifting")
+    assert again.camera == "zoom_in" and "rain" not in again.environment
+    assert again is not first and again == parse_prompt("slow zoom in, clouds drifting")
