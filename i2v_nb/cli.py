@@ -179,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", default="i2v_outputs")
     p.set_defaults(func=_cmd_history)
 
-    p = sub.add_parser("lab", help="open JupyterLab on the quickstart notebook")
+    p = sub.add_parser("lab", help="open JupyterLab on the quickstart notebook (other options "
+                       "go to jupyter lab, e.g. --no-browser --port 8890)")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_lab)
     return parser
@@ -189,7 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``i2v-nb`` console script."""
     from i2v_nb.errors import I2VError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "lab":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.jupyter_args = extra + list(args.jupyter_args)  # options for jupyter lab itself
     try:
         return int(args.func(args) or 0)
     except I2VError as e:

@@ -97,3 +97,17 @@ def test_cli_bad_image_is_a_one_line_error(tmp_path, capsys):
     assert main(["generate", str(tmp_path / "nope.png"), "zoom in"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("i2v-nb: error: ImageInputError: no file at")
+
+
+def test_cli_lab_opens_the_quickstart_and_forwards_jupyter_options(monkeypatch):
+    import subprocess as sp
+
+    calls = []
+    monkeypatch.setattr(sp, "call", lambda cmd: calls.append(cmd) or 0)
+    assert main(["lab", "--no-browser", "--port", "8890"]) == 0
+    (cmd,) = calls
+    assert cmd[1:4] == ["-m", "jupyter", "lab"]
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_quickstart.ipynb" in cmd
+    assert cmd[-3:] == ["--no-browser", "--port", "8890"]
+    with pytest.raises(SystemExit):
+        main(["models", "--bogus"])  # other jobs still refuse unknown options
