@@ -10,7 +10,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
 fi
 STAMP="$VENV/.i2v_nb_installed"
-HASH="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+CONSTRAINTS=()
+if [ -f "$ROOT/scripts/constraints.txt" ] && [ -z "${I2V_NB_NO_CONSTRAINTS:-}" ]; then
+  CONSTRAINTS=(-c "$ROOT/scripts/constraints.txt")   # the exact versions the tests were run with
+fi
+HASH="$(cat "$ROOT/pyproject.toml" "$ROOT/scripts/constraints.txt" 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$HASH" ]; then
   if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
     if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1; then
@@ -24,11 +28,11 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$HASH" ]; then
       if curl -fs -m 5 -o /dev/null https://download.pytorch.org/whl/cpu/ 2>/dev/null; then
         EXTRA=(--extra-index-url https://download.pytorch.org/whl/cpu)
       fi
-      "$VENV/bin/python" -m pip install --quiet "torch==2.13.0" "${EXTRA[@]}"
+      "$VENV/bin/python" -m pip install --quiet "torch==2.13.0" ${EXTRA[@]+"${EXTRA[@]}"}
     fi
   fi
   echo "[i2v_nb] installing i2v_nb[test] (editable)" >&2
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test]"
+  "$VENV/bin/python" -m pip install --quiet ${CONSTRAINTS[@]+"${CONSTRAINTS[@]}"} -e "$ROOT[test]"
   echo "$HASH" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
