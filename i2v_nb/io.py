@@ -119,11 +119,21 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
 
 def _read_url(url: str, desc: str, timeout: float) -> bytes:
     import urllib.error
+    import urllib.parse
     import urllib.request
 
+    class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow redirects to http(s) only: a server must not send us to ftp:// or file://."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+            if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+                raise urllib.error.URLError(f"redirected to a non-http(s) address {newurl!r}")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
     request = urllib.request.Request(url, headers={"User-Agent": "i2v_nb (+image loader)"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+        with opener.open(request, timeout=timeout) as response:  # scheme checked, redirects too
             data = response.read(MAX_URL_BYTES + 1)
     except urllib.error.HTTPError as e:
         raise ImageInputError(f"could not download {desc}: the server answered HTTP {e.code} "

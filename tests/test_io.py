@@ -345,3 +345,31 @@ def test_public_api_names_resolve():
         assert callable(getattr(i2v_nb, name))
     with pytest.raises(AttributeError):
         i2v_nb.not_a_name  # noqa: B018
+
+
+def test_redirects_only_to_http(tmp_path):
+    """A server that redirects the download to file:// or ftp:// is refused."""
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/passwd" if "file" in self.path
+                             else "ftp://127.0.0.1/secret.png")
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(ImageInputError, match="non-http"):
+            load_image(f"{base}/ftp", timeout=5)
+        with pytest.raises(ImageInputError, match="not allowed"):
+            load_image(f"{base}/file", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
