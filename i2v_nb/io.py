@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "AnimatedImageWarning",
     "ResolutionSnapWarning",
+    "VideoTruncatedWarning",
     "load_image",
     "fit_image",
     "write_video",
@@ -45,6 +46,8 @@ __all__ = [
 #: Largest image ``load_image`` accepts by default (about 8K × 6K); bigger ones are refused
 #: before decoding. Pass ``max_pixels=`` to change it.
 DEFAULT_MAX_PIXELS = 50_000_000
+#: Most decoded pixel bytes ``read_video`` keeps (2 GiB: about 1,200 frames of 1024×576).
+DEFAULT_MAX_VIDEO_BYTES = 2 * 2**30
 #: Largest download ``load_image`` reads from a URL.
 MAX_URL_BYTES = 100 * 1024 * 1024
 URL_TIMEOUT_S = 15.0
@@ -55,6 +58,10 @@ PathLike = str | os.PathLike
 
 class AnimatedImageWarning(I2VWarning):
     """An animated image (GIF, WebP, APNG…) was given; only its first frame is used."""
+
+
+class VideoTruncatedWarning(I2VWarning):
+    """A video had more frames than ``read_video`` may hold; only the first ones were read."""
 
 
 class ResolutionSnapWarning(I2VWarning):
@@ -599,29 +606,53 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
     return path
 
 
-def _read_pil_animation(path: pathlib.Path, max_frames: int) -> tuple[np.ndarray, float]:
+def _frame_budget(desc: str, width: int, height: int, max_frames: int, max_pixels: int | None,
+                  max_bytes: int | None) -> int:
+    """How many frames of ``width × height`` may be decoded (size checked before decoding)."""
+    if max_pixels is not None and width * height > max_pixels:
+        raise VideoInputError(f"{desc} is {width}×{height}, above max_pixels={max_pixels}; pass a "
+                              "smaller video or raise max_pixels")
+    budget = max_frames
+    if max_bytes is not None:
+        budget = min(budget, max(1, max_bytes // max(1, width * height * 3)))
+    return budget
+
+
+def _warn_truncated(desc: str, kept: int, total: int | None) -> None:
+    if total is not None and total > kept:
+        warnings.warn(f"{desc} has {total} frames; read the first {kept} (max_frames / max_bytes "
+                      "limit the frames held in memory: raise them to read more)",
+                      VideoTruncatedWarning, stacklevel=3)
+
+
+def _read_pil_animation(path: pathlib.Path, desc: str, max_frames: int, max_pixels: int | None,
+                        max_bytes: int | None) -> tuple[np.ndarray, float]:
     from PIL import Image
 
     frames, durations = [], []
     with Image.open(path) as im:
-        for index in range(getattr(im, "n_frames", 1)):
-            if index >= max_frames:
-                break
+        total = getattr(im, "n_frames", 1)
+        budget = _frame_budget(desc, im.width, im.height, max_frames, max_pixels, max_bytes)
+        for index in range(min(total, budget)):
             im.seek(index)
             im.load()  # WebP fills info["duration"] only once the frame is loaded
             durations.append(im.info.get("duration") or 100)
             frames.append(np.asarray(im.convert("RGB")))
+    _warn_truncated(desc, len(frames), total)
     fps = 1000.0 / float(np.median(durations)) if durations else 10.0
     return np.stack(frames), fps
 
 
 def read_video(path: PathLike, *, max_frames: int = 10_000,
-               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> "Clip":
+               max_pixels: int | None = DEFAULT_MAX_PIXELS,
+               max_bytes: int | None = DEFAULT_MAX_VIDEO_BYTES) -> "Clip":
     """Read an mp4, webm, gif or webp (animated) file into a :class:`~i2v_nb.clip.Clip`.
 
     mp4/webm are decoded with ffmpeg (imageio-ffmpeg's bundled binary), gif/webp with Pillow.
     A JSON sidecar written by :meth:`Clip.save` (``NAME.json`` beside ``NAME.mp4``) is read back
-    into ``clip.metadata``.
+    into ``clip.metadata``. Videos are untrusted: the frame size is checked against
+    ``max_pixels`` before decoding, and at most ``max_frames`` frames and ``max_bytes`` of
+    decoded pixels are kept (the first ones, with a :class:`VideoTruncatedWarning`).
 
     >>> clip = read_video("take1.mp4")       # doctest: +SKIP
     >>> clip.frames.shape                     # doctest: +SKIP
@@ -646,7 +677,7 @@ def read_video(path: PathLike, *, max_frames: int = 10_000,
                               f"{', '.join(VIDEO_SUFFIXES)}")
     try:
         if suffix in (".gif", ".webp"):
-            frames, fps = _read_pil_animation(path, max_frames)
+            frames, fps = _read_pil_animation(path, desc, max_frames, max_pixels, max_bytes)
         else:
             import mediapy
 
@@ -654,14 +685,13 @@ def read_video(path: PathLike, *, max_frames: int = 10_000,
             with mediapy.VideoReader(path) as reader:
                 fps = float(reader.fps or 0) or 24.0
                 width, height = reader.shape[1], reader.shape[0]
-                if max_pixels is not None and width * height > max_pixels:
-                    raise VideoInputError(f"{desc} is {width}×{height}, above max_pixels="
-                                          f"{max_pixels}; pass a smaller video")
+                budget = _frame_budget(desc, width, height, max_frames, max_pixels, max_bytes)
                 frames = []
                 for image in reader:
                     frames.append(image)
-                    if len(frames) >= max_frames:
+                    if len(frames) >= budget:
                         break
+                _warn_truncated(desc, len(frames), getattr(reader, "num_images", None))
             if not frames:
                 raise VideoInputError(f"{desc} holds no decodable frames")
             frames = np.stack(frames)

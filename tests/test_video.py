@@ -147,3 +147,19 @@ def test_to_uint8_rounds_and_clips_instead_of_wrapping():
     assert to_uint8(x).tolist() == [0, 0, 0, 128, 255, 255, 0]
     assert to_uint8(np.array([300, -4])).tolist() == [255, 0]
     assert as_frames(np.zeros((2, 3, 3, 4), np.uint8)).shape == (2, 3, 3, 3)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_long_videos_are_cut_to_the_memory_budget_with_a_warning(tmp_path, suffix):
+    from i2v_nb.io import VideoTruncatedWarning
+
+    path = write_video(tmp_path / f"long{suffix}", moving_frames(10), fps=10)
+    frame_bytes = 48 * 64 * 3
+    with pytest.warns(VideoTruncatedWarning, match="has 10 frames; read the first 4"):
+        clip = read_video(path, max_bytes=4 * frame_bytes)
+    assert clip.num_frames == 4
+    with pytest.warns(VideoTruncatedWarning, match="first 3"):
+        assert read_video(path, max_frames=3).num_frames == 3
+    assert read_video(path).num_frames == 10  # within the defaults: all of it, no warning
+    with pytest.raises(VideoInputError, match="above max_pixels=1000"):
+        read_video(path, max_pixels=1000)
