@@ -224,9 +224,11 @@ def ground_structures(depth: np.ndarray, rgb: np.ndarray, sky: np.ndarray, *,
     from i2v_nb.analysis.motion import refine_sky
 
     sky = refine_sky(np.asarray(sky) > 0.5 if sky.dtype != bool else sky, rgb)
+    structure = ~sky
     # a lattice (a pylon, bare branches) shows sky through its gaps: close those gaps so the
-    # whole structure is one piece that moves as one
-    solid = cv2.morphologyEx((~sky).astype(np.uint8), cv2.MORPH_CLOSE,
+    # whole structure is found as one piece (only its own pixels get its depth; the sky seen
+    # through the gaps keeps the sky's)
+    solid = cv2.morphologyEx(structure.astype(np.uint8), cv2.MORPH_CLOSE,
                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
     sky = sky & (solid == 0)
     h, w = sky.shape
@@ -249,7 +251,8 @@ def ground_structures(depth: np.ndarray, rgb: np.ndarray, sky: np.ndarray, *,
         band = slice(y + bh, min(h, y + bh + depth_band))
         under = ground[band, x:x + bw]
         if under.any():
-            out[labels == k] = float(np.percentile(depth[band, x:x + bw][under], 25))
+            piece = (labels[y:y + bh, x:x + bw] == k) & structure[y:y + bh, x:x + bw]
+            out[y:y + bh, x:x + bw][piece] = float(np.percentile(depth[band, x:x + bw][under], 25))
     return out
 
 

@@ -410,8 +410,17 @@ def refine_sky(sky: np.ndarray, rgb: np.ndarray, *, edge: float = 0.4,
                               cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3))
     grey8 = np.round(grey * 255).astype(np.uint8)
     thin = np.abs(grey - cv2.medianBlur(grey8, 5).astype(np.float32) / 255.0) > line
-    sharp = cv2.dilate(((magnitude > edge) | thin).astype(np.uint8), np.ones((3, 3), np.uint8))
-    refined = sky & (sharp == 0)
+    # a step edge already marks both sides of a border; a thin line is widened by one pixel
+    sharp = (magnitude > edge) | cv2.dilate(thin.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    # the coarse mask stops a few pixels short of fine silhouettes (tree tips, a mast's top):
+    # take in the sky-coloured, smooth pixels next to it
+    rgbf = np.ascontiguousarray(rgb).astype(np.float32) / 255.0
+    weight = cv2.blur(sky.astype(np.float32), (15, 15))
+    local_sky = cv2.blur(rgbf * sky[..., None], (15, 15)) / np.maximum(weight, 1e-6)[..., None]
+    near = cv2.dilate(sky.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    alike = np.abs(rgbf - local_sky).max(axis=2) < 0.06
+    sky = sky | (near & alike & (weight > 0.2) & ~sharp)
+    refined = sky & ~sharp
     n, labels, stats, _ = cv2.connectedComponentsWithStats(refined.astype(np.uint8), connectivity=4)
     if n <= 1:
         return refined
