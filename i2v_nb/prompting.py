@@ -761,8 +761,8 @@ _SUBJECT_PHRASES: dict[str, list[str]] = {
 }
 
 _ENV_PHRASES: dict[str, list[str]] = {
-    "wind": ["a breeze sways the leaves and fabric", "wind in the leaves",
-             "leaves rustling in the wind"],
+    # no leaves or fabric named here: the image may have none, and a text model would add them
+    "wind": ["a gentle breeze blows", "the wind blows", "a light breeze in the air"],
     "water_ripples": ["ripples spread across the water", "the water ripples",
                       "rippling water"],
     "waves": ["waves roll in", "ocean waves", "waves crash on the shore"],
