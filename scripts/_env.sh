@@ -14,7 +14,9 @@ CONSTRAINTS=()
 if [ -f "$ROOT/scripts/constraints.txt" ] && [ -z "${I2V_NB_NO_CONSTRAINTS:-}" ]; then
   CONSTRAINTS=(-c "$ROOT/scripts/constraints.txt")   # the exact versions the tests were run with
 fi
-HASH="$(cat "$ROOT/pyproject.toml" "$ROOT/scripts/constraints.txt" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+# a hash of what the install depends on (python, not sha256sum: macOS has no sha256sum)
+HASH="$(cat "$ROOT/pyproject.toml" "$ROOT/scripts/constraints.txt" 2>/dev/null \
+  | "$VENV/bin/python" -c "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())")"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$HASH" ]; then
   if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
     if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1; then
