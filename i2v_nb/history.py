@@ -237,20 +237,19 @@ class History:
     def load(self, entry_id: str) -> "Clip":
         """Read entry ``entry_id`` back as a :class:`~i2v_nb.clip.Clip` (frames, fps, source
         image and metadata)."""
-        from i2v_nb.clip import Clip
         from i2v_nb.errors import VideoInputError
         from i2v_nb.io import load_image, read_video
 
         entry = self.entry(entry_id)
         try:
-            video = read_video(entry.video_path)
+            # the entry's clip.json is the video's sidecar: read_video takes fps, the size before
+            # even-padding and the metadata from it
+            clip = read_video(entry.video_path)
         except VideoInputError as e:
             raise HistoryError(f"history entry {entry_id!r} is damaged: {e}") from None
-        frames = video.frames[:, :entry.height, :entry.width]
-        source = load_image(entry.source_path) if entry.source_path else None
-        metadata = dict(entry.metadata)
-        metadata.setdefault("history_id", entry.id)
-        return Clip(frames, entry.fps, source=source, metadata=metadata)
+        clip.source = load_image(entry.source_path) if entry.source_path else None
+        clip.metadata.setdefault("history_id", entry.id)
+        return clip
 
     def latest(self) -> HistoryEntry | None:
         """The newest entry, or None when the history is empty."""

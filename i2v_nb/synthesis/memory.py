@@ -154,39 +154,36 @@ def apply_profile(pipe: Any, profile: str, *, family: str, device: str,
             vae.enable_tiling()
             done.append("vae_tiling")
 
-    if profile == "fast":
+    def move() -> None:
         pipe.to(device)
         done.append(f"to({device})")
-    elif profile == "balanced":
-        if on_gpu:
-            pipe.enable_model_cpu_offload(device=device)
-            done.append("model_cpu_offload")
-        else:
-            pipe.to(device)
-            done.append(f"to({device})")
-        vae_switches()
-    else:  # low-vram
-        if family == "svd":
-            if on_gpu:
-                pipe.enable_model_cpu_offload(device=device)
-                done.append("model_cpu_offload")
-            else:
-                pipe.to(device)
-                done.append(f"to({device})")
-            unet = getattr(pipe, "unet", None)
-            if unet is not None and hasattr(unet, "enable_forward_chunking"):
-                unet.enable_forward_chunking()
-                done.append("unet_forward_chunking")
-        else:
-            if on_gpu:
-                import torch
 
-                pipe.enable_group_offload(onload_device=torch.device(device),
-                                          offload_device=torch.device("cpu"),
-                                          offload_type="leaf_level", use_stream=True)
-                done.append("group_offload(leaf_level, stream)")
-            else:
-                pipe.to(device)
-                done.append(f"to({device})")
-            vae_switches()
+    def model_offload() -> None:  # needs an accelerator: on a CPU the pipeline just stays there
+        if not on_gpu:
+            return move()
+        pipe.enable_model_cpu_offload(device=device)
+        done.append("model_cpu_offload")
+
+    if profile == "fast":
+        move()
+    elif profile == "balanced":
+        model_offload()
+        vae_switches()
+    elif family == "svd":  # low-vram, SVD's recipe
+        model_offload()
+        unet = getattr(pipe, "unet", None)
+        if unet is not None and hasattr(unet, "enable_forward_chunking"):
+            unet.enable_forward_chunking()
+            done.append("unet_forward_chunking")
+    else:  # low-vram
+        if on_gpu:
+            import torch
+
+            pipe.enable_group_offload(onload_device=torch.device(device),
+                                      offload_device=torch.device("cpu"),
+                                      offload_type="leaf_level", use_stream=True)
+            done.append("group_offload(leaf_level, stream)")
+        else:
+            move()
+        vae_switches()
     return done

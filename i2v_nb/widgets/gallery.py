@@ -181,15 +181,22 @@ class Gallery(W.VBox):
         return self._entries.get(entry_id) or self.history.entry(entry_id)
 
     # -- actions -------------------------------------------------------------------------------
-    def show(self, entry_id: str) -> Any:
-        """Load a clip (:meth:`History.load`) and play it below the thumbnails; returns it."""
+    def _load_html(self, entry_id: str, max_width: int) -> tuple[Any, str] | None:
+        """Load a clip and its inline player HTML; on failure show the problem and return None."""
         try:
             clip = self.history.load(entry_id)
-            html = clip.show(return_html=True, width=min(480, clip.width))
+            return clip, clip.show(return_html=True, width=min(max_width, clip.width))
         except Exception as exc:  # noqa: BLE001
             kind, text, fix = explain_error(exc)
             self.message.value = message_html(kind, text, fix=fix)
             return None
+
+    def show(self, entry_id: str) -> Any:
+        """Load a clip (:meth:`History.load`) and play it below the thumbnails; returns it."""
+        loaded = self._load_html(entry_id, 480)
+        if loaded is None:
+            return None
+        clip, html = loaded
         entry = self.entry(entry_id)
         self.view.value = (f'<div class="i2v-gallery-shown"><b>{escape(entry.prompt or entry_id)}'
                            f"</b><br><small>{escape(entry_caption(entry))} · {escape(entry_id)}"
@@ -230,13 +237,10 @@ class Gallery(W.VBox):
             first, second = self.picked[-2], self.picked[-1]
         cells, metas = [], []
         for entry_id in (first, second):
-            try:
-                clip = self.history.load(entry_id)
-                html = clip.show(return_html=True, width=min(360, clip.width))
-            except Exception as exc:  # noqa: BLE001
-                kind, text, fix = explain_error(exc)
-                self.message.value = message_html(kind, text, fix=fix)
+            loaded = self._load_html(entry_id, 360)
+            if loaded is None:
                 return False
+            clip, html = loaded
             metas.append(clip.metadata)
             cells.append(f'<td style="vertical-align:top;padding:4px;"><b>'
                          f"{escape(clip.metadata.get('prompt') or entry_id)}</b><br><small>"
