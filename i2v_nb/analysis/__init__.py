@@ -184,7 +184,8 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
     timings["lighting"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    depth_map, how = estimate_depth(work, depth=depth, model_id=depth_model, regions=regions)
+    depth_map, how = estimate_depth(work, depth=depth, model_id=depth_model, regions=regions,
+                                    sky=motion["sky"])
     timings["depth"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -143,7 +143,7 @@ def _region_means(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def classical_depth(image: Any, *, regions: np.ndarray | None = None,
-                    max_side: int = _WORK_SIDE) -> np.ndarray:
+                    max_side: int = _WORK_SIDE, sky: np.ndarray | None = None) -> np.ndarray:
     """A relative depth map from classical cues, no model weights: 0 = nearest, 1 = farthest.
 
     The cues of :func:`depth_cues` are blended per pixel (position 0.35–0.6 depending on the
@@ -156,6 +156,8 @@ def classical_depth(image: Any, *, regions: np.ndarray | None = None,
         image: ``(H, W, 3)`` uint8 array or PIL image.
         regions: optional ``(H, W)`` integer labels of the same image.
         max_side: working size (long side); the map is upsampled to ``(H, W)``.
+        sky: optional full-size sky mask already refined, i.e.
+            ``motion_region_masks(image)["sky"]``: callers that have it save recomputing it.
 
     Returns:
         ``(H, W)`` float32 in [0, 1]. About 10–20 ms for 512×512.
@@ -174,7 +176,7 @@ def classical_depth(image: Any, *, regions: np.ndarray | None = None,
     w_haze = 0.15
     depth = (w_pos * c["position"] + w_def * c["defocus"] + w_haze * c["haze"]) \
         / (w_pos + w_def + w_haze)
-    sky = c["sky"]
+    sky_small = c["sky"]
     if regions is not None:
         labels = np.asarray(regions)
         if labels.shape != (H, W):
@@ -186,21 +188,24 @@ def classical_depth(image: Any, *, regions: np.ndarray | None = None,
 
         small_labels = cv2.resize(labels.astype(np.int32), (w, h), interpolation=cv2.INTER_NEAREST)
         depth = 0.5 * depth + 0.5 * _region_means(depth, small_labels)
-    if sky.any() and not sky.all():
-        rest = _stretch(depth, ~sky)
-        depth = np.where(sky, 1.0, 0.9 * rest)
+    if sky_small.any() and not sky_small.all():
+        rest = _stretch(depth, ~sky_small)
+        depth = np.where(sky_small, 1.0, 0.9 * rest)
     else:
-        depth = _stretch(depth, np.ones_like(sky))
+        depth = _stretch(depth, np.ones_like(sky_small))
     depth = guided_filter(c["gray"], depth.astype(np.float32), max(2, max(h, w) // 64), 1e-3)
     depth = np.clip(depth, 0.0, 1.0).astype(np.float32)
     out = upsample(depth, (H, W))
-    if sky.any() and not sky.all():
-        out = ground_structures(out, rgb, upsample(sky, (H, W)))
+    if sky_small.any() and not sky_small.all():
+        if sky is None:
+            out = ground_structures(out, rgb, upsample(sky_small, (H, W)))
+        else:
+            out = ground_structures(out, rgb, np.asarray(sky, bool), refined=True)
     return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 def ground_structures(depth: np.ndarray, rgb: np.ndarray, sky: np.ndarray, *,
-                      reach: float = 0.06) -> np.ndarray:
+                      reach: float = 0.06, refined: bool = False) -> np.ndarray:
     """Give narrow structures standing against the sky (masts, towers, poles, a rocket, tree
     tops, a head) the depth of what they stand on.
 
@@ -223,7 +228,9 @@ def ground_structures(depth: np.ndarray, rgb: np.ndarray, sky: np.ndarray, *,
 
     from i2v_nb.analysis.motion import refine_sky
 
-    sky = refine_sky(np.asarray(sky) > 0.5 if sky.dtype != bool else sky, rgb)
+    sky = np.asarray(sky) > 0.5 if sky.dtype != bool else sky
+    if not refined:  # ``refined=True``: the mask already went through refine_sky
+        sky = refine_sky(sky, rgb)
     structure = ~sky
     # a lattice (a pylon, bare branches) shows sky through its gaps: close those gaps so the
     # whole structure is found as one piece (only its own pixels get its depth; the sky seen
@@ -430,12 +437,14 @@ def _cached_locally(model_id: str) -> bool:
 
 
 def estimate_depth(image: Any, *, depth: str = "auto", model_id: str = DEFAULT_DEPTH_MODEL,
-                   regions: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+                   regions: np.ndarray | None = None,
+                   sky: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """Depth for ``depth="auto" | "model" | "classical"``; returns ``(map, how)``.
 
     ``how`` is ``"model:<id>"`` or ``"classical"``.
 
-    * ``"classical"`` — :func:`classical_depth` (with ``regions`` when given).
+    * ``"classical"`` — :func:`classical_depth` (with ``regions`` and the refined ``sky`` mask
+      when given).
     * ``"model"`` — :func:`model_depth`; raises :class:`~i2v_nb.errors.ModelUnavailable` if the
       model cannot be loaded.
     * ``"auto"`` — the model if it is already loaded, is a local folder, is in the Hugging Face
@@ -447,7 +456,7 @@ def estimate_depth(image: Any, *, depth: str = "auto", model_id: str = DEFAULT_D
     if depth not in ("auto", "model", "classical"):
         raise ValueError(f"depth={depth!r} is not one of 'auto', 'model', 'classical'")
     if depth == "classical":
-        return classical_depth(image, regions=regions), "classical"
+        return classical_depth(image, regions=regions, sky=sky), "classical"
     if depth == "model":
         return model_depth(image, model_id=model_id), f"model:{model_id}"
     # auto
@@ -476,4 +485,4 @@ def estimate_depth(image: Any, *, depth: str = "auto", model_id: str = DEFAULT_D
         _FAILED[model_id] = reason
     warnings.warn(f"depth='auto': no depth model ({reason}); using classical depth cues — pass "
                   "depth='classical' to silence this", DepthFallbackWarning, stacklevel=3)
-    return classical_depth(image, regions=regions), "classical"
+    return classical_depth(image, regions=regions, sky=sky), "classical"

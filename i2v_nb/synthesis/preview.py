@@ -414,13 +414,13 @@ def _check_masks(masks: Any, shape: tuple[int, int], fit: str) -> dict[str, np.n
     return out
 
 
-def _default_depth(image: np.ndarray) -> np.ndarray:
+def _default_depth(image: np.ndarray, sky: np.ndarray | None = None) -> np.ndarray:
     try:
         from i2v_nb.analysis import classical_depth
     except ImportError:  # analysis not installed: top of frame far, bottom near
         h, w = image.shape[:2]
         return np.repeat(np.linspace(1.0, 0.0, h, dtype=np.float32)[:, None], w, axis=1)
-    return classical_depth(image)
+    return classical_depth(image, sky=sky)
 
 
 def _default_masks(image: np.ndarray) -> dict[str, np.ndarray]:
@@ -479,13 +479,15 @@ def plan_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int = 2
     parallax_move = camera not in ("static", "zoom_in", "zoom_out", "roll") and parallax > 0
     depth_source = "given" if depth_arr is not None else "none"
     masks_source = "given" if mask_arr is not None else "none"
-    if depth_arr is None and (parallax_move or subject or "fog" in effects or
-                              "day_to_night" in effects):
-        depth_arr = _default_depth(img)
-        depth_source = "classical_depth"
     if mask_arr is None and need_masks:
         mask_arr = _default_masks(img)
         masks_source = "motion_region_masks"
+    if depth_arr is None and (parallax_move or subject or "fog" in effects or
+                              "day_to_night" in effects):
+        # our own sky mask is already refined: classical_depth need not compute it again
+        own_sky = mask_arr["sky"] if masks_source == "motion_region_masks" else None
+        depth_arr = _default_depth(img, own_sky)
+        depth_source = "classical_depth"
     if mask_arr is None:
         mask_arr = {k: np.zeros((H, W), bool) for k in ("sky", "water", "foliage", "hair", "fabric")}
     if depth_arr is None:
