@@ -880,15 +880,12 @@ def resolve_family(model: Any) -> str:
         if key in FAMILIES:
             family = key
         else:
+            from i2v_nb.synthesis.registry import get_model
+
             try:
-                from i2v_nb.synthesis.registry import get_model  # written by the synthesis issue
-            except ImportError:
-                get_model = None
-            if get_model is not None:
-                try:
-                    family = get_model(model).family
-                except Exception:  # noqa: BLE001 - reported below with the fix
-                    family = None
+                family = get_model(model).family
+            except Exception:  # noqa: BLE001 - reported below with the fix
+                family = None
             if family is None:
                 family = _guess_family(key)
     if family not in FAMILIES:

@@ -34,14 +34,9 @@ def as_rgb(image: Any) -> np.ndarray:
     elif hasattr(image, "convert") and hasattr(image, "size") and hasattr(image, "mode"):  # PIL
         a = np.asarray(image.convert("RGB"))
     else:  # paths, URLs, bytes: through i2v_nb.io.load_image (EXIF, alpha, size guard)
-        try:
-            from i2v_nb.io import load_image
-        except ImportError:  # pragma: no cover - io.py is always there in a full install
-            from PIL import Image
+        from i2v_nb.io import load_image
 
-            a = np.asarray(Image.open(image).convert("RGB"))
-        else:
-            a = np.asarray(load_image(image))
+        a = np.asarray(load_image(image))
     from i2v_nb._media import to_uint8
 
     if a.ndim == 2:

@@ -415,20 +415,14 @@ def _check_masks(masks: Any, shape: tuple[int, int], fit: str) -> dict[str, np.n
 
 
 def _default_depth(image: np.ndarray, sky: np.ndarray | None = None) -> np.ndarray:
-    try:
-        from i2v_nb.analysis import classical_depth
-    except ImportError:  # analysis not installed: top of frame far, bottom near
-        h, w = image.shape[:2]
-        return np.repeat(np.linspace(1.0, 0.0, h, dtype=np.float32)[:, None], w, axis=1)
+    from i2v_nb.analysis import classical_depth
+
     return classical_depth(image, sky=sky)
 
 
 def _default_masks(image: np.ndarray) -> dict[str, np.ndarray]:
-    try:
-        from i2v_nb.analysis import motion_region_masks
-    except ImportError:
-        return {k: np.zeros(image.shape[:2], bool) for k in ("sky", "water", "foliage", "hair",
-                                                             "fabric")}
+    from i2v_nb.analysis import motion_region_masks
+
     return motion_region_masks(image)
 
 
