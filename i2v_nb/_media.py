@@ -5,13 +5,67 @@ Every public function converts its input once, on entry, with the helpers here.
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import numpy as np
 
 from i2v_nb.errors import VideoInputError
 
-__all__ = ["to_uint8", "as_frames", "image_to_array"]
+__all__ = ["to_uint8", "as_frames", "image_to_array", "user_umask", "apply_umask"]
+
+_UMASK: int | None = None
+_UMASK_LOCK = threading.Lock()
+
+
+def user_umask() -> int:
+    """The process's umask, read once and cached (e.g. ``0o022``).
+
+    Read from ``/proc/self/status`` where the kernel reports it (Linux ≥ 4.7: no side effect);
+    elsewhere with ``os.umask(0)`` followed at once by ``os.umask(old)``. That pair is not
+    thread-safe (a file another thread creates in between gets umask 0), which is why it runs
+    once, under a lock, and is cached: a later ``os.umask`` change in the same process is not
+    seen.
+
+    >>> 0 <= user_umask() <= 0o777
+    True
+    """
+    global _UMASK
+    if _UMASK is None:
+        with _UMASK_LOCK:
+            if _UMASK is None:
+                value = None
+                try:
+                    with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+                        for line in f:
+                            if line.startswith("Umask:"):
+                                value = int(line.split()[1], 8)
+                                break
+                except (OSError, ValueError, IndexError):
+                    value = None
+                if value is None:
+                    old = os.umask(0o022)
+                    os.umask(old)
+                    value = old
+                _UMASK = value & 0o777
+    return _UMASK
+
+
+def apply_umask(path: str | os.PathLike, *, directory: bool = False) -> None:
+    """Give ``path`` the mode a plain ``open()``/``mkdir()`` would have given it under the user's
+    umask (``0o666 & ~umask`` for files, ``0o777 & ~umask`` for folders: 0644/0755 under umask
+    022). ``tempfile.mkstemp`` creates 0600 files and ``mkdtemp`` 0700 folders; call this on them
+    before renaming them into place.
+
+    >>> import tempfile, os
+    >>> fd, name = tempfile.mkstemp(); os.close(fd)
+    >>> apply_umask(name); oct(os.stat(name).st_mode & 0o777) == oct(0o666 & ~user_umask())
+    True
+    >>> os.unlink(name)
+    """
+    base = 0o777 if directory else 0o666
+    os.chmod(path, base & ~user_umask())
 
 
 def to_uint8(array: Any) -> np.ndarray:

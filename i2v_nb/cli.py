@@ -12,19 +12,277 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
 import os
 import pathlib
+import re
+import shlex
 import sys
 import time
-from typing import Sequence
+import warnings
+from typing import Any, Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "cli_terms", "one_line"]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 QUICKSTART = "notebooks/00_quickstart.ipynb"
 
+#: Library parameter -> the flag that sets it. Every message the command line prints is put in
+#: its own terms here, in one place (``model='preview'`` -> ``--model preview``).
+FLAGS: dict[str, str] = {
+    "num_frames": "--frames",
+    "num_inference_steps": "--steps",
+    "guidance_scale": "--guidance",
+    "model": "--model",
+    "fps": "--fps",
+    "width": "--width",
+    "height": "--height",
+    "seed": "--seed",
+    "profile": "--profile",
+    "device": "--device",
+    "depth": "--depth",
+    "dpi": "--dpi",
+    "sample": "--sample",
+}
+_VALUE = r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;)\]]+)"""
+_DPI_RANGE = (10.0, 600.0)
+_MAX_FIGURE_PIXELS = 60_000_000  # a figure this large is ~240 MB of RGBA while it is drawn
+#: Errors from the file system that come from what the user typed (a path), not from a bug.
+_USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR,
+                errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENAMETOOLONG, errno.EEXIST,
+                errno.ELOOP, errno.EFBIG, errno.EXDEV, errno.ENXIO}
+_OS_HINTS = {errno.ENOSPC: "free some disk space or write elsewhere",
+             errno.EDQUOT: "free some disk space or write elsewhere",
+             errno.EACCES: "check the permissions or write elsewhere",
+             errno.EPERM: "check the permissions or write elsewhere",
+             errno.EROFS: "write to a folder on a writable disk",
+             errno.ENOENT: "check the path", errno.ENOTDIR: "check the path"}
 
+
+class UsageError(Exception):
+    """A mistake in the command line itself (an output path, an option); printed in one line."""
+
+
+# ------------------------------------------------------------------------------ messages
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+        return shlex.quote(value) if value else "''"
+    return value
+
+
+def cli_terms(text: str) -> str:
+    """A library message in the command line's terms: ``name=value`` -> ``--flag value``.
+
+    >>> cli_terms("use model='preview' or fewer num_frames (num_frames=900)")
+    'use --model preview or fewer --frames (--frames 900)'
+    """
+    for name, flag in FLAGS.items():
+        text = re.sub(rf"(?<![\w.\-]){name}={_VALUE}",
+                      lambda m, flag=flag: f"{flag} {_unquote(m.group(1))}", text)
+        if "_" in name:  # bare identifiers: only the unmistakable ones
+            text = re.sub(rf"(?<![\w.\-]){name}\b", flag, text)
+    return text
+
+
+_FFMPEG_NOISE = re.compile(
+    r"^\s*(ffmpeg version|built with|configuration:|lib(av|sw|post)\w*\s+\d|Input #|Output #|"
+    r"Metadata:|Duration:|Stream #|Stream mapping|Press \[q\]|encoder\s*:|major_brand|"
+    r"minor_version|compatible_brands|creation_time|handler_name|vendor_id|"
+    r".*is deprecated|Passing a number to -vsync|\s*$)", re.IGNORECASE)
+_FFMPEG_TAG = re.compile(r"^\[[^\]]*@\s*0x[0-9a-f]+\]\s*")
+_FFMPEG_ERROR = re.compile(r"error|invalid|no such|not found|failed|unknown|unable|cannot|"
+                           r"could not|denied|unsupported", re.IGNORECASE)
+
+
+def _ffmpeg_line(lines: list[str]) -> str | None:
+    """The one line of ffmpeg's stderr that says what went wrong (``None``: only its banner)."""
+    useful = [ln.strip() for ln in lines if not _FFMPEG_NOISE.match(ln)]
+    tagged = [_FFMPEG_TAG.sub("", ln) for ln in useful if _FFMPEG_TAG.match(ln)]
+    for group in (tagged, useful):
+        errors = [ln for ln in group if _FFMPEG_ERROR.search(ln)]
+        if errors:
+            return _FFMPEG_TAG.sub("", errors[0])
+    return _FFMPEG_TAG.sub("", useful[-1]) if useful else None
+
+
+def one_line(text: str) -> str:
+    r"""A message in one line: ffmpeg's banner and configuration replaced by the line that
+    matters (or dropped when it holds nothing else), other line breaks by spaces.
+
+    >>> one_line("could not read 'a.mp4' (ffmpeg version 7\n  built with gcc\n"
+    ...          "[mov @ 0x1] moov atom not found\nError opening input\n); damaged")
+    "could not read 'a.mp4' (moov atom not found); damaged"
+    """
+    if "\n" not in text:
+        return text.strip()
+    cut = text.find("ffmpeg version")
+    if cut >= 0:
+        head, lines = text[:cut].rstrip(), text[cut:].split("\n")
+        # the message goes on after ffmpeg's output from the ")" that closes it, if any
+        close = re.search(r"\)(?=[;.,:]?(\s|$))", lines[-1])
+        tail = ""
+        if close is not None:
+            lines[-1], tail = lines[-1][:close.start()], lines[-1][close.start():]
+        matter = _ffmpeg_line(lines)
+        if matter:
+            text = head + ("" if head.endswith("(") else " ") + matter + tail
+        elif head.endswith("(") and tail.startswith(")"):  # nothing left inside the brackets
+            text = head[:-1].rstrip() + tail[1:]
+        else:
+            text = head.rstrip(":") + tail
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _safe(text: str) -> str:
+    """Text any terminal can print: lone surrogates (undecodable bytes) become escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _say(text: str) -> None:
+    print(_safe(text), flush=True)
+
+
+def _error(message: str) -> int:
+    print(f"i2v-nb: error: {_safe(cli_terms(one_line(message)))}", file=sys.stderr, flush=True)
+    return 2
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:  # noqa: ARG001
+    from i2v_nb.errors import I2VWarning
+
+    if issubclass(category, I2VWarning):
+        print(f"i2v-nb: warning: {_safe(cli_terms(one_line(str(message))))}", file=sys.stderr,
+              flush=True)
+    else:
+        _ORIGINAL_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_ORIGINAL_SHOWWARNING = warnings.showwarning
+
+
+def _os_error_message(e: OSError) -> str:
+    what = e.strerror or type(e).__name__
+    where = " -> ".join(repr(str(f)) for f in (e.filename, e.filename2) if f is not None)
+    hint = _OS_HINTS.get(e.errno or -1, "")
+    return f"{what}{': ' + where if where else ''}{'; ' + hint if hint else ''}"
+
+
+# ------------------------------------------------------------------------------ arguments
+def _text_arg(value: str, what: str) -> str:
+    """Text typed in a terminal whose bytes are not UTF-8 arrives with lone surrogates: keep
+    those bytes as ``\\xNN`` escapes (nothing is lost) and say so."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    escaped = os.fsencode(value).decode("utf-8", "backslashreplace")
+    print(f"i2v-nb: warning: {what} has bytes that are not UTF-8; they are kept as escapes "
+          f"({escaped!r}). Set the terminal to UTF-8 (e.g. export LANG=C.UTF-8) to type them as "
+          "text", file=sys.stderr)
+    return escaped
+
+
+def _dpi(text: str) -> float:
+    low, high = _DPI_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of dots per inch from {low:g} to {high:g} (100 is the default, "
+            f"300 for print), got {text!r}")
+    return value
+
+
+def _model_names() -> list[str]:
+    from i2v_nb.synthesis.registry import models
+
+    return [m.name for m in models()]
+
+
+def _model(text: str) -> str:
+    from i2v_nb.errors import ParameterError
+    from i2v_nb.synthesis.registry import get_model
+
+    try:
+        return get_model(text).name
+    except ParameterError:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {text!r}; choose one of {', '.join(_model_names())} (or a hub id "
+            "of one of them; `i2v-nb models` describes them)") from None
+
+
+def _figure_suffixes() -> tuple[str, ...]:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return tuple(sorted(f".{k}" for k in FigureCanvasBase.get_supported_filetypes()))
+
+
+def _output(path: str | None, flag: str, suffixes: Sequence[str] | None = None,
+            example: str = "out.png") -> pathlib.Path | None:
+    """Check an output path before any work: a known extension, and a folder that exists or
+    can be made and is writable (missing folders are created when the file is written)."""
+    if path is None:
+        return None
+    p = pathlib.Path(path).expanduser()
+    shown = _safe(str(path))
+    if str(path).strip() == "" or p.is_dir():
+        raise UsageError(f"{flag} {shown!r} is a folder; give a file name, e.g. "
+                         f"{flag} {_safe(str(p / example))}")
+    if suffixes is not None:
+        suffix = p.suffix.lower()
+        if suffix not in suffixes:
+            what = f"the extension {suffix!r}" if suffix else "a file name without an extension"
+            raise UsageError(f"{flag} {shown}: {what} is not a format it writes; use one of "
+                             f"{', '.join(suffixes)} (e.g. {flag} {p.stem or 'out'}"
+                             f"{pathlib.Path(example).suffix})")
+    _writable_folder(p.absolute().parent, flag, shown)
+    return p
+
+
+def _writable_folder(folder: pathlib.Path, flag: str, shown: str) -> None:
+    """``folder`` exists and is writable, or can be made in a writable folder."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {shown}: {_safe(str(folder))!r} is a file, not a folder; pick "
+                         "another folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {shown}: cannot write in {_safe(str(folder))!r} (permission "
+                         "denied); pick a folder you can write to")
+
+
+def _history_folder(path: str | None) -> str | None:
+    """Check a ``--history`` folder before any work: a clip made and then not saved is lost."""
+    if path is None:
+        return None
+    if str(path).strip() == "":
+        raise UsageError("--history '' is not a folder name; give one, e.g. --history i2v_outputs")
+    folder = pathlib.Path(path).expanduser().absolute()
+    if not folder.is_file():  # a file is the History's own error (HistoryError)
+        _writable_folder(folder, "--history", _safe(str(path)))
+    return path
+
+
+def _make_parent(path: pathlib.Path) -> pathlib.Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _save_figure(fig: Any, path: pathlib.Path, dpi: float) -> None:
+    width_in, height_in = fig.get_size_inches()
+    pixels = width_in * height_in * dpi * dpi
+    if pixels > _MAX_FIGURE_PIXELS:
+        top = math.sqrt(_MAX_FIGURE_PIXELS / (width_in * height_in))
+        raise UsageError(f"--dpi {dpi:g} makes a {width_in * dpi:.0f}x{height_in * dpi:.0f} px "
+                         f"figure; use --dpi {int(top)} or less")
+    fig.savefig(_make_parent(path), dpi=dpi)
+
+
+# ------------------------------------------------------------------------------ the jobs
 def _print_progress(step: int, total: int, preview=None) -> None:  # noqa: ARG001
     if sys.stderr.isatty():
         print(f"\r  step {step}/{total}", end="" if step < total else "\n", file=sys.stderr,
@@ -33,66 +291,87 @@ def _print_progress(step: int, total: int, preview=None) -> None:  # noqa: ARG00
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     import i2v_nb
+    from i2v_nb.errors import ParameterError
+    from i2v_nb.io import VIDEO_SUFFIXES, check_fps
+    from i2v_nb.synthesis.registry import get_model
 
+    out = _output(args.out, "--out", VIDEO_SUFFIXES, example="clip.mp4")
+    # GIF and WebP store fewer frame rates than mp4: a rate the format cannot store would fail
+    # only after the whole generation, so refuse it now (other rates are the model's to check)
+    fps = args.fps if args.fps is not None else get_model(args.model).defaults.get("fps")
+    if out.suffix.lower() in (".gif", ".webp") and fps is not None and math.isfinite(fps) \
+            and fps > 0:
+        try:
+            check_fps(fps, suffix=out.suffix, error=ParameterError)
+        except ParameterError as e:
+            given = f"--fps {fps:g}" if args.fps is not None else \
+                f"{args.model}'s frame rate ({fps:g} fps)"
+            raise ParameterError(f"{given} cannot be saved as {out.suffix}: {e}") from None
     params = {}
-    for key in ("num_frames", "fps", "width", "height", "num_inference_steps", "profile"):
+    for key in ("num_frames", "fps", "width", "height", "num_inference_steps", "guidance_scale",
+                "profile", "device"):
         value = getattr(args, key, None)
         if value is not None:
             params[key] = value
-    history = i2v_nb.History(args.history) if args.history else None
+    history = i2v_nb.History(_history_folder(args.history)) if args.history else None
+    prompt = _text_arg(args.prompt, "the prompt")
     t0 = time.perf_counter()
-    clip = i2v_nb.generate(args.image, args.prompt, model=args.model, seed=args.seed,
+    clip = i2v_nb.generate(args.image, prompt, model=args.model, seed=args.seed,
                            history=history, progress=_print_progress, **params)
-    out = clip.save(args.out)
-    print(f"{clip!r} in {time.perf_counter() - t0:.1f} s")
-    print(f"wrote {out} (parameters in {out.with_suffix('.json')})")
+    out = clip.save(_make_parent(out))
+    _say(f"{clip!r} in {time.perf_counter() - t0:.1f} s")
+    _say(f"wrote {out} (parameters in {out.with_suffix('.json')})")
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     import i2v_nb
 
-    history = i2v_nb.History(args.history)
+    history = i2v_nb.History(_history_folder(args.history))
     t0 = time.perf_counter()
     image = i2v_nb.sample_image(args.sample)
-    clip = i2v_nb.generate(image, args.prompt, model="preview", seed=0, history=history)
+    prompt = _text_arg(args.prompt, "the prompt")
+    clip = i2v_nb.generate(image, prompt, model="preview", seed=0, history=history)
     entry = history.latest()
-    print(f"made {clip!r} from the bundled sample {args.sample!r} on CPU in "
-          f"{time.perf_counter() - t0:.1f} s")
+    _say(f"made {clip!r} from the bundled sample {args.sample!r} on CPU in "
+         f"{time.perf_counter() - t0:.1f} s")
     if entry is not None:
-        print(f"mp4: {entry.video_path.resolve()}")
-        print(f"parameters: {(entry.path / 'clip.json').resolve()}")
+        _say(f"mp4: {entry.video_path.resolve()}")
+        _say(f"parameters: {(entry.path / 'clip.json').resolve()}")
     return 0
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import i2v_nb
 
+    out = _output(args.out, "--out", _figure_suffixes() if args.out else None)
+    out_json = _output(args.json, "--json", example="report.json")
     report = i2v_nb.analyze(i2v_nb.load_image(args.image), depth=args.depth)
-    print(report.summary())
-    if args.out:
-        fig = report.plot()
-        fig.savefig(args.out, dpi=args.dpi)
-        print(f"wrote {args.out}")
-    if args.json:
-        pathlib.Path(args.json).write_text(json.dumps(report.to_dict(), indent=2))
-        print(f"wrote {args.json}")
+    _say(report.summary())
+    if out is not None:
+        _save_figure(report.plot(), out, args.dpi)
+        _say(f"wrote {out}")
+    if out_json is not None:
+        _make_parent(out_json).write_text(json.dumps(report.to_dict(), indent=2))
+        _say(f"wrote {out_json}")
     return 0
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     import i2v_nb
 
+    out = _output(args.out, "--out", _figure_suffixes() if args.out else None)
+    out_csv = _output(args.csv, "--csv", example="frames.csv")
     clip = i2v_nb.read_video(args.video)
     reference = i2v_nb.load_image(args.reference) if args.reference else None
     report = i2v_nb.continuity_report(clip, reference=reference)
-    print(report.summary())
-    if args.out:
-        report.plot().savefig(args.out, dpi=args.dpi)
-        print(f"wrote {args.out}")
-    if args.csv:
-        report.per_frame.to_csv(args.csv)
-        print(f"wrote {args.csv}")
+    _say(report.summary())
+    if out is not None:
+        _save_figure(report.plot(), out, args.dpi)
+        _say(f"wrote {out}")
+    if out_csv is not None:
+        report.per_frame.to_csv(_make_parent(out_csv))
+        _say(f"wrote {out_csv}")
     return 0
 
 
@@ -101,16 +380,24 @@ def _cmd_models(args: argparse.Namespace) -> int:  # noqa: ARG001
 
     for preset in i2v_nb.models():
         hub = preset.hub_id or "(built in)"
-        print(f"{preset.name:28s} {preset.family:10s} {hub}")
+        _say(f"{preset.name:28s} {preset.family:10s} {hub}")
     return 0
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
     import i2v_nb
 
-    for entry in i2v_nb.History(args.history).list():
-        print(f"{entry.id}  {entry.num_frames:3d}f {entry.width}×{entry.height}  "
-              f"{entry.model:16s} seed={entry.seed}  {entry.prompt[:60]!r}")
+    history = i2v_nb.History(args.history)
+    entries = history.list()
+    if not entries:
+        where = history.root.absolute()
+        state = "has no clips yet" if history.root.is_dir() else "does not exist yet"
+        raise UsageError(f"the history folder {_safe(str(args.history))!r} ({_safe(str(where))}) "
+                         f"{state}; make a clip with `i2v-nb demo --history "
+                         f"{shlex.quote(_safe(str(args.history)))}`, or pass --history FOLDER")
+    for entry in entries:
+        _say(f"{entry.id}  {entry.num_frames:3d}f {entry.width}×{entry.height}  "
+             f"{entry.model:16s} seed={entry.seed}  {entry.prompt[:60]!r}")
     return 0
 
 
@@ -122,11 +409,17 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     if notebook.exists():
         cmd += [f"--notebook-dir={ROOT}", f"--LabApp.default_url=/lab/tree/{QUICKSTART}"]
     cmd += args.jupyter_args
-    print("starting:", " ".join(cmd))
+    _say("starting: " + " ".join(cmd))
     return subprocess.call(cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``i2v-nb`` argument parser (builds without importing torch or diffusers)."""
+    from i2v_nb.io import VIDEO_SUFFIXES
+    from i2v_nb.samples import sample_names
+
+    models = ", ".join(_model_names())
+    videos = "/".join(s.lstrip(".") for s in VIDEO_SUFFIXES)
     parser = argparse.ArgumentParser(prog="i2v-nb", description="Image-to-video toolkit: "
                                      "analyse an image, generate a clip, check its continuity.")
     parser.add_argument("--version", action="version",
@@ -136,47 +429,59 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="make a clip from an image and a motion prompt")
     p.add_argument("image", help="image path or http(s) URL")
     p.add_argument("prompt", nargs="?", default="", help='motion prompt, e.g. "slow zoom in"')
-    p.add_argument("--out", default="clip.mp4", help="output video (.mp4/.webm/.gif/.webp)")
-    p.add_argument("--model", default="preview", help="model preset (see `i2v-nb models`)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--frames", dest="num_frames", type=int)
-    p.add_argument("--fps", type=float)
-    p.add_argument("--width", type=int)
-    p.add_argument("--height", type=int)
-    p.add_argument("--steps", dest="num_inference_steps", type=int)
+    p.add_argument("--out", default="clip.mp4",
+                   help=f"output video ({videos}; missing folders are created)")
+    p.add_argument("--model", default="preview", type=_model, metavar="MODEL",
+                   help=f"model preset, one of: {models} (default: preview, the CPU engine; "
+                        "`i2v-nb models` describes them)")
+    p.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**63-1")
+    p.add_argument("--frames", dest="num_frames", type=int, help="number of frames")
+    p.add_argument("--fps", type=float, help="frames per second")
+    p.add_argument("--width", type=int, help="width in px (height from the image if not given)")
+    p.add_argument("--height", type=int, help="height in px (width from the image if not given)")
+    p.add_argument("--steps", dest="num_inference_steps", type=int,
+                   help="denoising steps (diffusers models)")
+    p.add_argument("--guidance", dest="guidance_scale", type=float,
+                   help="guidance scale, 0 to 100 (diffusers models)")
     p.add_argument("--profile", choices=["auto", "fast", "balanced", "low-vram"],
                    help="GPU memory profile (diffusers models)")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps or xpu (diffusers models)")
     p.add_argument("--history", default=None, help="also keep the clip in this history folder")
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("demo", help="make a clip from a bundled sample image on CPU")
-    p.add_argument("--sample", default="lake")
+    p.add_argument("--sample", default="lake", choices=sample_names(),
+                   help="the sample image (default: lake)")
     p.add_argument("--prompt", default="slow zoom in, clouds drifting, gentle ripples on the "
                    "water")
-    p.add_argument("--history", default="i2v_outputs")
+    p.add_argument("--history", default="i2v_outputs", help="history folder to save the clip in")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("analyze", help="structure analysis of an image")
-    p.add_argument("image")
-    p.add_argument("--out", help="write the analysis figure here (png/pdf/svg)")
+    p.add_argument("image", help="image path or http(s) URL")
+    p.add_argument("--out", help="write the analysis figure here (png, pdf, svg, jpg, webp...)")
     p.add_argument("--json", help="write the report as JSON here")
-    p.add_argument("--depth", default="classical", choices=["auto", "model", "classical"])
-    p.add_argument("--dpi", type=int, default=100)
+    p.add_argument("--depth", default="classical", choices=["auto", "model", "classical"],
+                   help="depth from cues (classical, default), a depth model (model: needs "
+                        "the weights or the network) or the model when available (auto)")
+    p.add_argument("--dpi", type=_dpi, default=100.0,
+                   help=f"figure resolution, {_DPI_RANGE[0]:g} to {_DPI_RANGE[1]:g} (default 100)")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("diagnose", help="frame-by-frame continuity report of a video")
-    p.add_argument("video")
-    p.add_argument("--out", help="write the report figure here")
+    p.add_argument("video", help=f"video file ({videos})")
+    p.add_argument("--out", help="write the report figure here (png, pdf, svg, jpg, webp...)")
     p.add_argument("--csv", help="write the per-frame table here")
     p.add_argument("--reference", help="the source image (default: the first frame)")
-    p.add_argument("--dpi", type=int, default=100)
+    p.add_argument("--dpi", type=_dpi, default=100.0,
+                   help=f"figure resolution, {_DPI_RANGE[0]:g} to {_DPI_RANGE[1]:g} (default 100)")
     p.set_defaults(func=_cmd_diagnose)
 
     p = sub.add_parser("models", help="list the model presets")
     p.set_defaults(func=_cmd_models)
 
     p = sub.add_parser("history", help="list the clips saved in a history folder")
-    p.add_argument("--history", default="i2v_outputs")
+    p.add_argument("--history", default="i2v_outputs", help="the history folder")
     p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("lab", help="open JupyterLab on the quickstart notebook (other options "
@@ -187,23 +492,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``i2v-nb`` console script."""
-    from i2v_nb.errors import I2VError
+    """Entry point of the ``i2v-nb`` console script.
 
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra:
-        if args.command != "lab":
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.jupyter_args = extra + list(args.jupyter_args)  # options for jupyter lab itself
+    A user's mistake (an :class:`~i2v_nb.errors.I2VError`, a bad path, a bad option) prints one
+    line, ``i2v-nb: error: ...``, and returns 2; Ctrl-C returns 130. Argument errors exit 2 the
+    argparse way. Anything else is a bug of i2v_nb and keeps its traceback.
+    """
+    from i2v_nb.errors import I2VError, I2VWarning
+
     try:
-        return int(args.func(args) or 0)
-    except I2VError as e:
-        print(f"i2v-nb: error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # pragma: no cover
-        print("i2v-nb: interrupted", file=sys.stderr)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            if args.command != "lab":
+                parser.error(f"unrecognized arguments: {_safe(' '.join(extra))}")
+            args.jupyter_args = extra + list(args.jupyter_args)  # options for jupyter lab itself
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", I2VWarning)  # each shown once, as one line
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("i2v-nb: interrupted", file=sys.stderr, flush=True)
         return 130
+    except UsageError as e:
+        return _error(str(e))
+    except I2VError as e:
+        return _error(f"{type(e).__name__}: {e}")
+    except OSError as e:
+        if e.errno not in _USER_ERRNOS:
+            raise  # not about a path the user gave: our bug, keep the traceback
+        return _error(_os_error_message(e))
 
 
 if __name__ == "__main__":  # pragma: no cover

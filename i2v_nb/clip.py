@@ -16,32 +16,76 @@ import json
 import math
 import os
 import pathlib
+import stat
 import tempfile
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from i2v_nb._media import as_frames
+from i2v_nb._media import apply_umask, as_frames
+from i2v_nb.errors import I2VWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image as PILImage
 
-__all__ = ["Clip", "jsonable", "sidecar_path", "read_sidecar", "write_json_atomic"]
+__all__ = ["Clip", "SidecarWarning", "jsonable", "sidecar_path", "read_sidecar",
+           "parse_sidecar", "sidecar_text", "write_json_atomic", "MAX_SIDECAR_BYTES",
+           "MAX_METADATA_DEPTH", "MAX_METADATA_ITEMS"]
 
 SIDECAR_VERSION = 1
+#: Largest sidecar file read back; a bigger one is ignored (the writer keeps its files below it).
+MAX_SIDECAR_BYTES = 16 * 2**20
+#: Deepest nesting of dicts/lists inside ``metadata`` (the writer cuts deeper values).
+MAX_METADATA_DEPTH = 32
+#: Most values (dict entries and list items, all levels) inside ``metadata``.
+MAX_METADATA_ITEMS = 1_000_000
+#: Largest width/height and frame count a sidecar may state.
+MAX_SIDE = 65_535
+MAX_NUM_FRAMES = 10_000_000
+_MAX_INT_BITS = 4_000 * 3  # about 3,600 digits: below Python's int ↔ str limit of 4,300
 
 
-def jsonable(value: Any) -> Any:
+class SidecarWarning(I2VWarning):
+    """A clip's JSON sidecar (or one field of it) is damaged and was ignored, or metadata had to
+    be shortened to be stored; the message names the file, the field and the rule."""
+
+
+def _short(value: Any) -> str:
+    """A short description of an untrusted value for messages (never a huge repr)."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        bits = value.bit_length()
+        return repr(value) if bits <= 64 else f"an integer of {bits} bits"
+    if isinstance(value, (dict, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = _safe_repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def jsonable(value: Any, *, max_depth: int = MAX_METADATA_DEPTH) -> Any:
     """Convert metadata to plain JSON types (numpy scalars/arrays, dataclasses, enums, paths,
     tuples, sets, datetimes); anything else becomes its ``repr``.
 
+    It never fails: non-finite floats become ``None``, integers too long for JSON, containers
+    nested deeper than ``max_depth`` and reference cycles become short marker strings, so a
+    clip's parameters can always be written.
+
     >>> jsonable({"seed": np.int64(3), "size": (64, 32), "scale": np.float32(0.5)})
     {'seed': 3, 'size': [64, 32], 'scale': 0.5}
+    >>> loop = []; loop.append(loop); jsonable(loop)
+    ['<cycle: list refers to itself>']
     """
+    return _jsonable(value, max_depth, 0, set())
+
+
+def _jsonable(value: Any, max_depth: int, depth: int, active: set[int]) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer)):
-        return int(value)
+        value = int(value)
+        return value if value.bit_length() <= _MAX_INT_BITS else f"<{_short(value)}>"
     if isinstance(value, (float, np.floating)):
         f = float(value)
         return f if math.isfinite(f) else None
@@ -50,40 +94,134 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.size > 64:
             return {"array_shape": list(value.shape), "dtype": str(value.dtype)}
-        return jsonable(value.tolist())
+        return _jsonable(value.tolist(), max_depth, depth, active)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value))
+        try:
+            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        except Exception:
+            return _safe_repr(value)
+        return _jsonable(value, max_depth, depth, active)
     if isinstance(value, enum.Enum):
-        return jsonable(value.value)
+        return _jsonable(value.value, max_depth, depth, active)
     if isinstance(value, os.PathLike):
-        return os.fspath(value)
+        try:
+            return os.fspath(value)
+        except Exception:
+            return _safe_repr(value)
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [jsonable(v) for v in items]
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        kind = type(value).__name__
+        if id(value) in active:
+            return f"<cycle: {kind} refers to itself>"
+        if depth >= max_depth:
+            return f"<{kind} nested deeper than {max_depth} levels: not stored>"
+        active.add(id(value))
+        try:
+            if isinstance(value, dict):
+                return {_key(k): _jsonable(v, max_depth, depth + 1, active)
+                        for k, v in value.items()}
+            items = sorted(value, key=_safe_repr) if isinstance(value, (set, frozenset)) else value
+            return [_jsonable(v, max_depth, depth + 1, active) for v in items]
+        finally:
+            active.discard(id(value))
     if hasattr(value, "to_dict") and callable(value.to_dict):
         try:
-            return jsonable(value.to_dict())
+            return _jsonable(value.to_dict(), max_depth, depth, active)
         except Exception:
             pass
-    return repr(value)
+    return _safe_repr(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    try:
+        return str(key)
+    except Exception:  # e.g. an integer beyond Python's int -> str digit limit
+        return f"<{_short(key)}>"
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception as e:  # a broken __repr__ must not lose the clip
+        return f"<{type(value).__name__} object (repr failed: {type(e).__name__})>"
+
+
+_PRETTY_BELOW = 256 * 1024
+
+
+def _dumps(data: Any) -> str:
+    """JSON text of ``data`` that any UTF-8 file can hold: non-ASCII text stays readable, but
+    when a string cannot be encoded as UTF-8 (a lone surrogate such as ``"\\udcff"``, which
+    Python makes of undecodable bytes from a Latin-1 terminal) the whole document is written with
+    ASCII escapes (``\\udcff`` in the file), which read back to the same string. Indented for
+    people to read, except documents above 256 KiB (compact, and much faster to write)."""
+    ensure_ascii = False
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        ensure_ascii = True
+        text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    if len(text) < _PRETTY_BELOW:
+        text = json.dumps(data, indent=2, ensure_ascii=ensure_ascii, allow_nan=False)
+    return text + "\n"
 
 
 def write_json_atomic(path: pathlib.Path, data: Any) -> None:
-    """Write ``data`` as pretty JSON to ``path`` through a temp file and a rename."""
-    path = pathlib.Path(path)
+    """Write ``data`` (through :func:`jsonable`) as pretty UTF-8 JSON to ``path`` through a temp
+    file and a rename; the file gets the user's umask (0644 under umask 022)."""
+    _write_text_atomic(pathlib.Path(path), _dumps(jsonable(data)))
+
+
+def _write_text_atomic(path: pathlib.Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(jsonable(data), f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
+            f.write(text)
+        apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _metadata_fits(doc: dict, text: str) -> bool:
+    if len(text.encode("utf-8")) > MAX_SIDECAR_BYTES:
+        return False
+    meta = doc.get("metadata", {})
+    return not isinstance(meta, dict) or _check_metadata(meta) is None
+
+
+def sidecar_text(document: dict) -> str:
+    """The JSON text of a sidecar ``document`` (through :func:`jsonable`), always one that
+    :func:`parse_sidecar` accepts: when ``metadata`` is larger than :data:`MAX_SIDECAR_BYTES` or
+    :data:`MAX_METADATA_ITEMS`, its largest top-level values are replaced by a short note, with
+    a :class:`SidecarWarning` naming them.
+
+    >>> json.loads(sidecar_text({"fps": 8.0, "metadata": {"prompt": "pan", "gain": np.inf}}))
+    {'fps': 8.0, 'metadata': {'prompt': 'pan', 'gain': None}}
+    """
+    doc = jsonable(document, max_depth=MAX_METADATA_DEPTH + 1)  # + 1: the document itself
+    text = _dumps(doc)
+    meta = doc.get("metadata")
+    if _metadata_fits(doc, text) or not isinstance(meta, dict):
+        return text
+    sizes = sorted(((len(_dumps(v)), k) for k, v in meta.items()), reverse=True)
+    dropped = []
+    for size, key in sizes:
+        meta[key] = f"<{size:,} characters of JSON: too large for a sidecar, not stored>"
+        dropped.append(key)
+        text = _dumps(doc)
+        if _metadata_fits(doc, text):
+            break
+    warnings.warn(f"metadata {', '.join(map(repr, dropped))} too large for a sidecar (limits: "
+                  f"{MAX_SIDECAR_BYTES:,} bytes, {MAX_METADATA_ITEMS:,} values); stored a note "
+                  "instead. Keep large data (arrays, per-pixel lists) in files of their own",
+                  SidecarWarning, stacklevel=3)
+    return text
 
 
 def sidecar_path(video_path: str | os.PathLike) -> pathlib.Path:
@@ -91,17 +229,178 @@ def sidecar_path(video_path: str | os.PathLike) -> pathlib.Path:
     return pathlib.Path(video_path).with_suffix(".json")
 
 
-def read_sidecar(video_path: str | os.PathLike, *, full: bool = False) -> dict | None:
-    """Return the ``metadata`` stored beside ``video_path`` (the whole sidecar document with
-    ``full=True``), or ``None`` if there is none or it is not a valid sidecar."""
-    side = sidecar_path(video_path)
+# -- reading sidecars: untrusted input ---------------------------------------------------------
+
+def _check_int(value: Any, low: int, high: int) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"is {_short(value)}, not an integer"
+    if not low <= value <= high:
+        return f"is {_short(value)}, outside {low}…{high}"
+    return None
+
+
+def _check_name(value: Any, suffixes: tuple[str, ...]) -> str | None:
+    if not isinstance(value, str):
+        return f"is {_short(value)}, not a file name"
+    if (not value or len(value) > 255 or value in (".", "..") or any(c in value for c in "/\\\0")
+            or not value.lower().endswith(suffixes)):
+        return (f"is {_short(value)}, not a plain file name (no folders) ending in "
+                f"{', '.join(suffixes)}")
+    return None
+
+
+def _check_text(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > 1_000:
+        return f"is {_short(value)}, not a short text"
+    return None
+
+
+def _check_number(value: Any) -> str | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return f"is {_short(value)}, not a number"
     try:
-        data = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        ok = math.isfinite(value) and value >= 0
+    except OverflowError:
+        ok = False
+    return None if ok else f"is {_short(value)}, not a finite number ≥ 0"
+
+
+def _check_fps_field(value: Any) -> str | None:
+    from i2v_nb.errors import VideoInputError
+    from i2v_nb.io import MAX_FPS, MIN_FPS, check_fps
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"is {_short(value)}, not a number"
+    try:
+        check_fps(value)
+    except VideoInputError:
+        return f"is {_short(value)}, not a finite frame rate in {MIN_FPS:g}…{MAX_FPS:g}"
+    return None
+
+
+class _Kept(str):
+    """A problem note for a field that is kept after a repair (not left out)."""
+
+
+def _check_metadata(value: Any) -> str | None:
+    """Check nesting depth, size and number types of parsed JSON metadata, without recursion;
+    non-finite numbers (``NaN``/``Infinity`` tokens, ``1e999``) are replaced by ``None`` in
+    place, as :func:`jsonable` does when writing."""
+    if not isinstance(value, dict):
+        return f"is {_short(value)}, not a JSON object"
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    count, replaced = 0, 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_METADATA_DEPTH:
+            return f"is nested deeper than {MAX_METADATA_DEPTH} levels"
+        keys = node.keys() if isinstance(node, dict) else range(len(node))
+        count += len(node)
+        if count > MAX_METADATA_ITEMS:
+            return f"holds more than {MAX_METADATA_ITEMS:,} values"
+        for k in keys:
+            v = node[k]
+            if isinstance(v, (dict, list)):
+                stack.append((v, depth + 1))
+            elif isinstance(v, float) and not math.isfinite(v):
+                node[k] = None
+                replaced += 1
+    if replaced:
+        return _Kept(f"held {replaced} non-finite number(s) (NaN/Infinity), read as null")
+    return None
+
+
+_VIDEO_SUFFIXES = (".mp4", ".webm", ".gif", ".webp")
+_FIELDS: dict[str, Any] = {
+    "i2v_nb_sidecar": lambda v: _check_int(v, 0, 1_000),
+    "library_version": _check_text,
+    "fps": _check_fps_field,
+    "num_frames": lambda v: _check_int(v, 1, MAX_NUM_FRAMES),
+    "width": lambda v: _check_int(v, 1, MAX_SIDE),
+    "height": lambda v: _check_int(v, 1, MAX_SIDE),
+    "duration_s": _check_number,
+    "metadata": _check_metadata,
+    "id": _check_text,
+    "created": _check_text,
+    "created_ns": lambda v: _check_int(v, 0, 2**64),
+    "video": lambda v: _check_name(v, _VIDEO_SUFFIXES),
+    "source": lambda v: _check_name(v, (".png",)),
+}
+
+
+def parse_sidecar(path: str | os.PathLike) -> tuple[dict | None, list[str]]:
+    """Read and validate the sidecar file ``path`` (untrusted input) without warning.
+
+    Returns ``(document, problems)``: ``document`` holds only the known fields that passed
+    their rule (``None`` when there is no file or it cannot be used at all) and ``problems``
+    says, one line each, what was wrong (an empty list for a sound sidecar). Nothing here
+    raises for bad content: too large (> :data:`MAX_SIDECAR_BYTES`), not UTF-8, not JSON, too
+    deep to parse, wrong types, huge or non-finite numbers all end up in ``problems``.
+
+    >>> parse_sidecar("no-such-file.json")
+    (None, [])
+    """
+    path = pathlib.Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None, []
+    except (OSError, ValueError) as e:
+        return None, [f"cannot be read ({type(e).__name__}: {e})"]
+    if not stat.S_ISREG(st.st_mode):
+        return None, ["is not a regular file"]
+    if st.st_size > MAX_SIDECAR_BYTES:
+        return None, [f"is {st.st_size:,} bytes, above the {MAX_SIDECAR_BYTES:,}-byte limit"]
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_SIDECAR_BYTES + 1)
+    except OSError as e:
+        return None, [f"cannot be read ({type(e).__name__}: {e})"]
+    if len(raw) > MAX_SIDECAR_BYTES:
+        return None, [f"is above the {MAX_SIDECAR_BYTES:,}-byte limit"]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return None, [f"is not UTF-8 text ({e.reason} at byte {e.start})"]
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        return None, ["is nested too deeply to parse"]
+    except ValueError as e:  # JSONDecodeError, or an integer beyond Python's digit limit
+        return None, [f"is not valid JSON ({str(e)[:100]})"]
+    if not isinstance(doc, dict):
+        return None, [f"holds {_short(doc)}, not a JSON object"]
+    clean: dict = {}
+    problems: list[str] = []
+    for name, check in _FIELDS.items():
+        if name not in doc:
+            continue
+        problem = check(doc[name])
+        if problem is None or isinstance(problem, _Kept):
+            clean[name] = doc[name]
+        if problem is not None:
+            problems.append(f"field {name!r} {problem}")
+    return clean, problems
+
+
+def read_sidecar(video_path: str | os.PathLike, *, full: bool = False) -> dict | None:
+    """Return the ``metadata`` stored beside ``video_path`` (the whole validated sidecar
+    document with ``full=True``), or ``None`` if there is none.
+
+    The sidecar is untrusted: a field that breaks its rule (see :func:`parse_sidecar`) is left
+    out, and a file that cannot be used at all gives ``None``; either way a
+    :class:`SidecarWarning` names the file and the problem. It never raises for bad content.
+    """
+    side = sidecar_path(video_path)
+    doc, problems = parse_sidecar(side)
+    if problems:
+        what = "ignored the sidecar" if doc is None else "ignored part of the sidecar"
+        warnings.warn(f"{what} {str(side)!r}: {'; '.join(problems)}. The video itself is "
+                      f"read; fix or delete {side.name!r} (Clip.save writes it) to silence this",
+                      SidecarWarning, stacklevel=3)
+    if doc is None:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("metadata", {}), dict):
-        return None
-    return data if full else data.get("metadata", {})
+    return doc if full else doc.get("metadata", {})
 
 
 class Clip:
@@ -128,10 +427,10 @@ class Clip:
 
     def __init__(self, frames: Any, fps: float, source: Any = None,
                  metadata: dict | None = None) -> None:
-        from i2v_nb.io import _check_fps
+        from i2v_nb.io import check_fps
 
         self.frames: np.ndarray = as_frames(frames)
-        self.fps: float = _check_fps(fps)
+        self.fps: float = check_fps(fps)
         if source is not None:
             from PIL import Image
 
@@ -211,7 +510,10 @@ class Clip:
 
     def save(self, path: str | os.PathLike, *, sidecar: bool = True) -> pathlib.Path:
         """Write the clip to ``path`` (mp4, webm, gif or webp by suffix) and, unless
-        ``sidecar=False``, its parameters to ``NAME.json`` beside it. Both appear atomically.
+        ``sidecar=False``, its parameters to ``NAME.json`` beside it. Both appear atomically and
+        get the user's umask. Metadata is always stored (see :func:`jsonable` and
+        :func:`sidecar_text`): text that UTF-8 cannot encode is escaped, values too deep or too
+        large for a sidecar are replaced by a note, with a :class:`SidecarWarning`.
 
         >>> clip.save("out/take1.mp4")     # doctest: +SKIP
         PosixPath('out/take1.mp4')
@@ -219,9 +521,10 @@ class Clip:
         from i2v_nb.io import write_video
 
         path = pathlib.Path(path)
+        text = sidecar_text(self.sidecar()) if sidecar else None  # fails before any file is made
         write_video(path, self.frames, self.fps)
-        if sidecar:
-            write_json_atomic(sidecar_path(path), self.sidecar())
+        if text is not None:
+            _write_text_atomic(sidecar_path(path), text)
         return path
 
     # -- display -------------------------------------------------------------------------------

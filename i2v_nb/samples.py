@@ -82,12 +82,16 @@ def sample_image(name: str = "astronaut") -> "PILImage.Image":
     (451, 300)
 
     Raises:
-        ValueError: for an unknown name (the message lists the names).
+        ParameterError: for an unknown name (the message lists the names; a ``ValueError``).
     """
     from PIL import Image
 
-    if name not in SAMPLES:
-        raise ValueError(f"unknown sample image {name!r}; choose one of {sample_names()}")
+    from i2v_nb.errors import ParameterError
+
+    if not isinstance(name, str) or name not in SAMPLES:
+        shown = repr(name) if isinstance(name, str) else f"a {type(name).__name__}"
+        raise ParameterError(f"sample={shown} is not a bundled sample image; choose one of "
+                             f"{', '.join(sample_names())}")
     if name == "lake":
         return Image.fromarray(_lake())
     from skimage import data

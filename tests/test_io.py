@@ -283,8 +283,8 @@ def test_text_mode_file(tmp_path):
         load_image(f)
 
 
-def test_bad_background():
-    with pytest.raises(ImageInputError, match="background"):
+def test_bad_background():  # a wrong keyword is a ParameterError (issue 11), not a bad image
+    with pytest.raises(ParameterError, match=r"background must be an RGB colour.*got \(0, 0\)"):
         load_image(smooth_image(), background=(0, 0))
 
 

@@ -54,7 +54,8 @@ def test_console_script_and_module_entry_point():
 
 
 def test_cli_reports_bad_input_as_a_clear_error(tmp_path, capsys):
-    assert main(["history", "--history", str(tmp_path / "h")]) == 0
+    assert main(["history", "--history", str(tmp_path / "h")]) == 2  # nothing to list: one line
+    assert "does not exist yet" in capsys.readouterr().err
     (tmp_path / "f").write_text("x")
     assert main(["history", "--history", str(tmp_path / "f")]) == 2
     assert "HistoryError" in capsys.readouterr().err

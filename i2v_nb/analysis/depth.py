@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from i2v_nb.analysis._common import as_rgb, normalize01, upsample, work_copy
+from i2v_nb._hub import hub_load_mode, hub_offline
 from i2v_nb.errors import I2VWarning, ModelUnavailable
 
 __all__ = ["DEFAULT_DEPTH_MODEL", "DepthFallbackWarning", "classical_depth", "depth_cues",
@@ -300,8 +301,14 @@ def load_depth_model(model_id: str = DEFAULT_DEPTH_MODEL, *, local_files_only: b
         ``(processor, model, device)``.
 
     Raises:
-        ModelUnavailable: transformers/torch missing, or the weights could not be loaded.
+        ModelUnavailable: transformers/torch missing, the weights could not be loaded, or (in
+            seconds, see :func:`i2v_nb._hub.hub_load_mode`) the machine is offline or the hub
+            unreachable and the model is not cached.
     """
+    if not local_files_only and not any(k.startswith(f"{model_id}@") for k in _MODELS):
+        mode = hub_load_mode(model_id, what="the depth model",
+                             fallback="or use depth='classical' (no weights)")
+        local_files_only = mode == "cache"
     try:
         import torch  # noqa: F401
         from transformers import AutoImageProcessor, AutoModelForDepthEstimation
@@ -384,10 +391,7 @@ def model_depth(image: Any, *, model_id: str = DEFAULT_DEPTH_MODEL,
 
 
 def _offline_env() -> bool:
-    def on(name: str) -> bool:
-        return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-    return on("HF_HUB_OFFLINE") or on("TRANSFORMERS_OFFLINE")
+    return hub_offline()
 
 
 def _hub_reachable(model_id: str = DEFAULT_DEPTH_MODEL, timeout: float = 1.0) -> bool:

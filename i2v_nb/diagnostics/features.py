@@ -28,7 +28,9 @@ def load_feature_model(model: Any):
             ``AutoModel.from_pretrained(..., use_safetensors=True)``.
 
     Raises:
-        ModelUnavailable: transformers is missing or the weights cannot be loaded.
+        ModelUnavailable: transformers is missing or the weights cannot be loaded; in seconds
+            when the machine is offline (``HF_HUB_OFFLINE``) or the hub is unreachable and the
+            model is not cached.
     """
     from i2v_nb.errors import ModelUnavailable
 
@@ -41,15 +43,22 @@ def load_feature_model(model: Any):
     except ImportError as e:  # pragma: no cover - transformers is a dependency
         raise ModelUnavailable("feature similarity needs transformers: pip install "
                                "'transformers>=4.56'") from e
+    from i2v_nb._hub import hub_load_mode
+
+    files_only = hub_load_mode(
+        str(model), what="the feature model", fallback="or leave the feature model out (the "
+        "report then uses SSIM and colour histograms)") == "cache"
     try:
-        net = transformers.AutoModel.from_pretrained(str(model), use_safetensors=True)
+        net = transformers.AutoModel.from_pretrained(str(model), use_safetensors=True,
+                                                     local_files_only=files_only)
     except Exception as e:
         raise ModelUnavailable(f"could not load a feature model from {str(model)!r} with "
                                f"safetensors weights ({type(e).__name__}: {e}); pass a local "
                                "directory saved with save_pretrained, e.g. "
                                "facebook/dinov2-small downloaded beforehand") from e
     try:
-        proc = transformers.AutoImageProcessor.from_pretrained(str(model))
+        proc = transformers.AutoImageProcessor.from_pretrained(str(model),
+                                                               local_files_only=files_only)
     except Exception:
         proc = None
     return net.eval(), proc

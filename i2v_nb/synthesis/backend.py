@@ -31,7 +31,101 @@ from i2v_nb.errors import GenerationStopped, ModelUnavailable
 from i2v_nb.prompting import MotionSpec
 
 __all__ = ["GenerationRequest", "Backend", "BACKENDS", "get_backend", "register_backend",
-           "ProgressFn"]
+           "ProgressFn", "BACKEND_OPTIONS", "check_options", "check_device"]
+
+#: The backend options the built-in backends read, and what each takes.
+BACKEND_OPTIONS: dict[str, str] = {
+    "profile": "a memory profile: 'auto', 'fast', 'balanced' or 'low-vram'",
+    "dtype": "a torch dtype name: 'bfloat16', 'float16' or 'float32'",
+    "device": "'auto', 'cpu', 'cuda', 'cuda:N' (N = GPU number), 'mps' or 'xpu[:N]'",
+    "previews": "True or False (latent previews for progress)",
+}
+_DTYPES = ("bfloat16", "float16", "float32", "float64", "half", "float", "double")
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
+_DEVICE_HINTS = {"gpu": "cuda", "nvidia": "cuda", "cuda0": "cuda:0", "metal": "mps",
+                 "apple": "mps", "cpu:0": "cpu"}
+
+
+def check_device(device: Any) -> str | None:
+    """Check a device name before any work; return it normalised (``None`` for ``"auto"``).
+
+    >>> check_device("CUDA:1"), check_device("auto"), check_device("cpu")
+    ('cuda:1', None, 'cpu')
+
+    Raises:
+        ParameterError: not a device torch knows by that spelling (``"gpu"``, ``"cuda:x"``...);
+            the message gives the accepted forms.
+    """
+    from i2v_nb.errors import ParameterError
+
+    if device is None:
+        return None
+    if type(device).__name__ == "device" and hasattr(device, "type"):  # a torch.device
+        device = str(device)
+    if not isinstance(device, str):
+        raise ParameterError(f"device={device!r}: must be a device name "
+                             f"({BACKEND_OPTIONS['device']}), got {type(device).__name__}")
+    name = device.strip().lower()
+    if name in ("", "auto"):
+        return None
+    kind, sep, index = name.partition(":")
+    if kind in _DEVICE_TYPES and (not sep or (index.isdigit() and index.isascii())):
+        return f"{kind}:{int(index)}" if sep else kind
+    hint = _DEVICE_HINTS.get(name)
+    if kind in _DEVICE_TYPES:
+        why = f"the part after ':' must be a GPU number such as {kind}:0"
+    else:
+        why = f"did you mean {hint!r}?" if hint else f"{kind!r} is not a device type torch knows"
+    raise ParameterError(f"device={device!r} is not a device name ({why}); use "
+                         f"{BACKEND_OPTIONS['device']}")
+
+
+def check_options(options: Any, *, backend: str = "preview") -> dict[str, Any]:
+    """Check ``backend_options`` before any work; return a plain dict with normalised values.
+
+    The built-in backends accept only the keys of :data:`BACKEND_OPTIONS`; a custom backend
+    (:func:`register_backend`) gets any other key untouched.
+
+    >>> check_options({"device": "CUDA", "profile": "low-vram"}, backend="diffusers")
+    {'device': 'cuda', 'profile': 'low-vram'}
+
+    Raises:
+        ParameterError: not a mapping, an unknown key (built-in backends) or a bad value.
+    """
+    from collections.abc import Mapping
+
+    from i2v_nb.errors import ParameterError
+
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ParameterError(f"backend_options must be a dict such as {{'profile': 'low-vram'}}, "
+                             f"got {type(options).__name__}")
+    out = dict(options)
+    bad = [k for k in out if not isinstance(k, str)]
+    if bad:
+        raise ParameterError(f"backend_options keys must be strings, got {bad[0]!r}")
+    unknown = sorted(set(out) - set(BACKEND_OPTIONS))
+    if unknown and backend in BACKENDS and backend not in _CUSTOM:
+        raise ParameterError(f"backend_options {', '.join(map(repr, unknown))} are not options "
+                             f"of the {backend!r} backend; it reads: "
+                             + "; ".join(f"{k}: {v}" for k, v in BACKEND_OPTIONS.items()))
+    if out.get("profile") is not None:
+        from i2v_nb.synthesis.memory import _check
+
+        _check(out["profile"])
+    if out.get("dtype") is not None:
+        dtype = out["dtype"]
+        name = str(dtype).replace("torch.", "") if type(dtype).__name__ == "dtype" else dtype
+        if not isinstance(name, str) or name not in _DTYPES:
+            raise ParameterError(f"dtype={dtype!r} is not a dtype the models run in; use "
+                                 f"{BACKEND_OPTIONS['dtype']}")
+        out["dtype"] = name
+    if "device" in out:
+        out["device"] = check_device(out["device"])
+    if out.get("previews") is not None and not isinstance(out["previews"], (bool, np.bool_)):
+        raise ParameterError(f"previews={out['previews']!r}: must be True or False")
+    return out
 
 #: ``progress(step, total, preview)``: step from 1 to total; preview an (H, W, 3) uint8 or None.
 ProgressFn = Callable[[int, int, "np.ndarray | None"], Any]

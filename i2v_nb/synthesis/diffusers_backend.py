@@ -56,6 +56,7 @@ __all__ = [
     "loaded_pipeline",
     "pipeline_kwargs",
     "pick_device",
+    "precheck",
 ]
 
 ProgressFn = Callable[[int, int, Any], Any]
@@ -105,24 +106,51 @@ def pick_device(preset: ModelPreset, device: str | None = None) -> str:
         ModelUnavailable: a real (non-tiny) model and no accelerator, unless ``device="cpu"``
             was asked for explicitly.
     """
+    from i2v_nb.synthesis.backend import check_device
+
+    device = check_device(device)
+    if device is not None:
+        return device
     import torch
 
-    if device is not None:
-        if not isinstance(device, str):
-            raise ParameterError(f"device must be a string such as 'cuda' or 'cpu', got {device!r}")
-        return device
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available() and not preset.is_tiny:
         return "mps"
     if not preset.is_tiny:
-        raise ModelUnavailable(
-            f"{preset.name} ({preset.hub_id}) needs a GPU and none was found (torch.cuda."
-            f"is_available() is False); on a CPU one clip would take hours. Use model='preview' "
-            "for the CPU preview engine, or run on a GPU runtime (Colab: Runtime > Change runtime "
-            "type > GPU). Pass device='cpu' only if you really mean to wait.")
+        raise _no_gpu(preset)
     return "cpu"
+
+
+def _no_gpu(preset: ModelPreset) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"{preset.name} ({preset.hub_id}) needs a GPU and none was found (torch.cuda."
+        f"is_available() is False); on a CPU one clip would take hours. Use model='preview' "
+        "for the CPU preview engine, or run on a GPU runtime (Colab: Runtime > Change runtime "
+        "type > GPU). Pass device='cpu' only if you really mean to wait.")
+
+
+def precheck(preset: ModelPreset, options: dict[str, Any]) -> None:
+    """What ``generate`` checks before any work (no torch import): the packages, and that the
+    device asked for (or a GPU, for a real model) exists.
+
+    Raises:
+        ModelUnavailable: a package is missing, or no GPU is visible for a real model or for a
+            ``device="cuda..."``.
+    """
+    import sys
+
+    from i2v_nb.synthesis.generate import cuda_available
+
+    _check_packages(preset)
+    device = options.get("device")
+    if device is None:
+        if not preset.is_tiny and sys.platform != "darwin" and not cuda_available():
+            raise _no_gpu(preset)
+    elif device.startswith("cuda") and not cuda_available():
+        raise ModelUnavailable(f"device={device!r}: no CUDA GPU is visible on this machine; use "
+                               "device='cpu' (tiny models) or 'auto', or model='preview'")
 
 
 def _check_packages(preset: ModelPreset) -> None:
@@ -135,7 +163,42 @@ def _check_packages(preset: ModelPreset) -> None:
                                f"install them with: pip install {' '.join(missing)}")
 
 
-def _load(preset: ModelPreset, dtype: Any, device: str) -> Any:
+def _hub_files_only(preset: ModelPreset) -> bool:
+    """Whether to load with ``local_files_only=True``: decided in seconds, before any weights.
+
+    Raises:
+        ModelUnavailable: offline (``HF_HUB_OFFLINE``) or the hub unreachable, and a repo the
+            model needs is not in the Hugging Face cache.
+    """
+    from i2v_nb._hub import hub_load_mode
+
+    fallback = "or use model='preview' (the CPU preview engine, no download)"
+    repos = [(preset.base_hub_id or preset.hub_id, "model_index.json")]
+    for _lib, _cls, repo, subfolder, comp_dtype in preset.components.values():
+        name = "config.json" if comp_dtype is not None else "preprocessor_config.json"
+        repos.append((repo, f"{subfolder}/{name}" if subfolder else name))
+    modes = [hub_load_mode(repo, what=f"the weights of {preset.name}", filename=filename,
+                           fallback=fallback) for repo, filename in repos if repo]
+    return "cache" in modes
+
+
+#: the diffusers versions the presets were checked against (pyproject allows >= 0.39 so that
+#: installing i2v_nb on Colab keeps the runtime's own diffusers)
+DIFFUSERS_TESTED = ">=0.42,<0.44"
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    """``"0.42.1"`` → ``(0, 42, 1)``; ignores suffixes such as ``.dev0`` or ``+local``."""
+    parts = []
+    for piece in version.split("+")[0].split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _load(preset: ModelPreset, dtype: Any, device: str, *, local_files_only: bool = False) -> Any:
     import torch
 
     if preset.is_tiny:
@@ -149,22 +212,32 @@ def _load(preset: ModelPreset, dtype: Any, device: str) -> Any:
 
     cls = getattr(diffusers, preset.pipeline_class or "", None)
     if cls is None:
-        raise ModelUnavailable(f"diffusers {diffusers.__version__} has no {preset.pipeline_class}; "
-                               "upgrade it: pip install -U diffusers")
+        raise ModelUnavailable(
+            f"diffusers {diffusers.__version__} has no {preset.pipeline_class}, which "
+            f"{preset.name} needs; upgrade it — in a notebook: %pip install -U "
+            f"\"diffusers{DIFFUSERS_TESTED}\" (then restart the runtime), in a terminal: "
+            f"pip install -U \"diffusers{DIFFUSERS_TESTED}\"")
+    # diffusers < 0.40 (Colab's runtime ships 0.39) knows only torch_dtype=; newer ones prefer dtype=
+    dtype_key = "dtype" if _version_tuple(diffusers.__version__) >= (0, 40) else "torch_dtype"
     if preset.component_dtypes and device != "cpu":
         dtypes: Any = {"default": dtype, **{k: getattr(torch, v)
                                              for k, v in preset.component_dtypes.items()}}
     else:
         dtypes = dtype
-    kwargs: dict[str, Any] = {"dtype": dtypes, "use_safetensors": True}
+    kwargs: dict[str, Any] = {dtype_key: dtypes, "use_safetensors": True}
+    if local_files_only:
+        kwargs["local_files_only"] = True
     if preset.family == "svd" and dtype == torch.float16:
         kwargs["variant"] = "fp16"  # the SVD repos ship fp16 weights: half the download
     try:
         for name, (library, cls_name, repo, subfolder, comp_dtype) in preset.components.items():
             comp_cls = getattr(importlib.import_module(library), cls_name)
             extra: dict[str, Any] = {"subfolder": subfolder} if subfolder else {}
+            if local_files_only:
+                extra["local_files_only"] = True
             if comp_dtype is not None:  # models (processors take no dtype)
-                extra["dtype"] = torch.float32 if device == "cpu" else getattr(torch, comp_dtype)
+                key = dtype_key if library.split(".")[0] == "diffusers" else "dtype"
+                extra[key] = torch.float32 if device == "cpu" else getattr(torch, comp_dtype)
                 extra["use_safetensors"] = True
             kwargs[name] = comp_cls.from_pretrained(repo, **extra)
         return cls.from_pretrained(preset.base_hub_id or preset.hub_id, **kwargs)
@@ -213,10 +286,12 @@ def load_pipeline(model: str | ModelPreset, *, profile: str = "fast", dtype: str
         if _CACHE["key"] == key:
             return _CACHE["pipe"], dict(profile=resolved, switches=list(_CACHE["switches"]),
                                         device=device, dtype=key[2], load_s=0.0, cached=True)
+        # offline or no hub: fail in seconds, before the loaded pipeline is dropped
+        files_only = False if preset.is_tiny else _hub_files_only(preset)
         unload_pipeline()
         t0 = time.perf_counter()
         try:
-            pipe = _load(preset, torch_dtype, device)
+            pipe = _load(preset, torch_dtype, device, local_files_only=files_only)
             if hasattr(pipe, "set_progress_bar_config"):
                 pipe.set_progress_bar_config(disable=True)  # our progress() replaces tqdm
             switches = memory.apply_profile(pipe, resolved, family=preset.family, device=device,
@@ -577,6 +652,9 @@ def run_diffusers(request: Any) -> tuple[np.ndarray, dict[str, Any]]:
                         progress=get("progress"), stop=get("stop"),
                         profile=get("profile", "auto") or "auto", dtype=get("dtype"),
                         device=get("device"), previews=bool(get("previews", False)))
+
+
+run_diffusers.precheck = precheck  # type: ignore[attr-defined]
 
 
 class DiffusersBackend:

@@ -103,18 +103,35 @@ def _check_seed(seed: Any) -> int:
     return seed
 
 
+def _check_backend_options(backend_options: Any, params: dict[str, Any],
+                           backend: str) -> dict[str, Any]:
+    """``backend_options`` merged with backend options given as keywords, checked (no torch)."""
+    from i2v_nb.synthesis.backend import check_options
+
+    options = check_options(backend_options, backend=backend)
+    for key in _BACKEND_OPTION_KEYS:  # backend options given as keywords (the CLI does that)
+        if key in params:
+            value = params.pop(key)
+            if value is not None and options.get(key) is None:
+                options[key] = value
+    return check_options(options, backend=backend)
+
+
 def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int = 0,
              progress: Any = None, stop: threading.Event | None = None, history: Any = None,
              enhance_prompt: bool = True, depth: Any = None, masks: Any = None,
              backend_options: dict[str, Any] | None = None, **params: Any) -> Any:
     """Make a clip from an image and a motion prompt.
 
-    Steps: load the image (:func:`i2v_nb.load_image`), parse the prompt
-    (:func:`i2v_nb.parse_prompt`), resolve the model (registry preset; default ``"preview"``),
-    validate the parameters (``preset.validate``: snapped values
-    warn, impossible ones raise), fit the image to the size, build the family's prompt
-    (:func:`i2v_nb.build_prompt`), run the backend, then wrap the frames in a
-    :class:`~i2v_nb.clip.Clip` with full metadata and save it to ``history`` when given.
+    Steps: check everything that needs no image before any work — the seed, the model
+    (registry preset; default ``"preview"``), ``backend_options`` (a mapping; ``device``,
+    ``profile``, ``dtype`` names), the parameters (``preset.validate``: snapped values warn,
+    impossible ones raise :class:`~i2v_nb.errors.ParameterError`, including an fps the video
+    writer cannot encode) and the backend's own precheck (packages, a GPU); then load the image
+    (:func:`i2v_nb.load_image`), derive a missing width or height from it and check the memory
+    cap with that final size, fit the image, build the family's prompt
+    (:func:`i2v_nb.build_prompt`), run the backend, and wrap the frames in a
+    :class:`~i2v_nb.clip.Clip` with full metadata, saved to ``history`` when given.
 
     Args:
         image: a path, URL, bytes, array or PIL image.
@@ -147,7 +164,9 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
 
     Raises:
         ImageInputError: the image cannot be loaded.
-        ParameterError: unknown model or impossible parameters.
+        ParameterError: unknown model, impossible parameters or backend options, or a clip
+            too large for memory (raised before the image is loaded when the image is not
+            needed to tell).
         GenerationStopped: ``stop`` was set.
         ModelUnavailable, OutOfMemory: from GPU backends.
     """
@@ -157,6 +176,7 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     from i2v_nb.prompting import build_prompt, parse_prompt
 
     t0 = time.perf_counter()
+    # 1. every check that needs no image, before any work (no download, no decoding, no model)
     seed = _check_seed(seed)
     history = _as_history(history)
     if stop is None:
@@ -164,21 +184,17 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     if progress is not None and not callable(progress):
         raise ParameterError(f"progress must be callable as progress(step, total, preview), got "
                              f"{type(progress).__name__}")
-    source = load_image(image)
-    t_load = time.perf_counter()
-    options = dict(backend_options or {})
-    for key in _BACKEND_OPTION_KEYS:  # backend options given as keywords (the CLI does that)
-        if key in params:
-            value = params.pop(key)
-            if value is not None:
-                options.setdefault(key, value)
+    preset = resolve_model(model)
+    backend_name = getattr(preset, "backend", "preview")
+    is_preview = backend_name == "preview"
+    options = _check_backend_options(backend_options, params, backend_name)
+    run = _backend_for(preset)
+    precheck = getattr(run, "precheck", None)
 
     text = prompt.text if hasattr(prompt, "camera") and hasattr(prompt, "text") else prompt
     spec = parse_prompt(prompt)
     user_prompt = "" if text is None else str(text)
-    preset = resolve_model(model)
     family = getattr(preset, "family", "preview")
-    is_preview = getattr(preset, "backend", "preview") == "preview"
 
     # family prompt and the motion knobs of text-free models (SVD) unless the user set them
     built = build_prompt(spec, family)
@@ -186,11 +202,20 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     for key, value in built.get("pipeline_kwargs", {}).items():
         if key in knobs and params.get(key) is None:
             params[key] = value
-    if is_preview:
-        from i2v_nb.synthesis.preview import preview_size
+    size_from_image = not is_preview and params.get("width") is None and \
+        params.get("height") is None and hasattr(preset, "fit_size")
+    used = preset.validate(**params)  # defaults are legal sizes: no warning when taken
+    if callable(precheck):
+        precheck(preset, options)  # e.g. no GPU for a real model: say so before loading anything
 
-        used = preset.validate(**params)
+    # 2. the image, then the checks that need its size
+    source = load_image(image)
+    t_load = time.perf_counter()
+    if is_preview:
+        from i2v_nb.synthesis.preview import check_preview_budget, preview_size
+
         w, h = preview_size(source.size, used["width"], used["height"])
+        check_preview_budget(w, h, used["num_frames"])  # the final size, whichever side was given
         used["width"], used["height"] = w, h
         fill = (0, 0, 0)
         if used["fit"] == "pad":  # bars in the picture's own border colour, not black holes
@@ -201,10 +226,8 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
             fill = tuple(int(v) for v in np.median(border, axis=0))
         fitted = fit_image(source, w, h, mode=used["fit"], multiple_of=2, fill=fill)
     else:
-        if params.get("width") is None and params.get("height") is None and \
-                hasattr(preset, "fit_size"):
-            params["width"], params["height"] = preset.fit_size(source.size[0] / source.size[1])
-        used = preset.validate(**params)
+        if size_from_image:  # always a legal size of the preset: nothing to snap
+            used["width"], used["height"] = preset.fit_size(source.size[0] / source.size[1])
         fitted = fit_image(source, int(used["width"]), int(used["height"]), mode="crop",
                            multiple_of=1)
     if getattr(preset, "uses_prompt", True):
@@ -221,7 +244,6 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
         model=getattr(preset, "name", str(model)), family=family, preset=preset,
         negative_prompt=negative, user_prompt=user_prompt, progress=progress, stop=stop,
         depth=depth, masks=masks, options=options)
-    run = _backend_for(preset)
     frames, backend_meta = run(request)
     t_run = time.perf_counter()
 

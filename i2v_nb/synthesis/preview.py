@@ -45,6 +45,7 @@ __all__ = [
     "PREVIEW_PARAMS",
     "validate_preview_params",
     "preview_size",
+    "check_preview_budget",
     "render_preview",
     "run_preview",
     "PreviewPlan",
@@ -73,6 +74,7 @@ _MAX_SIDE = 4096
 _DEFAULT_LONG_SIDE = 512
 _MAX_FRAMES = 1000
 _MAX_VOXELS = 600_000_000  # frames * width * height (~1.8 GB of uint8 RGB frames)
+_MAX_FPS = 240.0
 
 
 def _snapped_warning_class() -> type[Warning]:
@@ -85,11 +87,17 @@ def _snapped_warning_class() -> type[Warning]:
 
 
 def _number(name: str, value: Any, *, integer: bool = False) -> float:
+    from i2v_nb.synthesis.registry import show_value
+
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"{name}={value!r} for the preview engine: must be a number")
-    v = float(value)
+        raise ParameterError(f"{name}={show_value(value)} for the preview engine: must be a number"
+                             f" (got {type(value).__name__})")
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond a float's range: out of every range below
+        v = 1e308 if value > 0 else -1e308
     if not math.isfinite(v):
-        raise ParameterError(f"{name}={value!r} for the preview engine: must be finite")
+        raise ParameterError(f"{name}={show_value(value)} for the preview engine: must be finite")
     if integer and v != int(v):
         r = int(round(v))
         warnings.warn(f"{name} {v} -> {r} for preview (rule: a whole number)",
@@ -107,8 +115,9 @@ def validate_preview_params(**params: Any) -> dict[str, Any]:
     every model) and dropped: the preview has no denoising steps.
 
     Args:
-        **params: ``num_frames`` (1–1000), ``fps`` (0 < fps ≤ 240), ``width``/``height`` (16–4096
-            or None), ``loop`` (bool or None), ``intensity``, ``speed`` (in [0, 1] or None),
+        **params: ``num_frames`` (1–1000), ``fps`` (the writer's lowest rate, 1e-4, to 240),
+            ``width``/``height`` (16–4096 or None), ``loop`` (bool or None), ``intensity``,
+            ``speed`` (in [0, 1] or None),
             ``camera`` (a camera move or None), ``parallax`` (in [0, 1]), ``auto_effects`` (bool),
             ``fit`` (``"crop"``, ``"pad"``, ``"stretch"``), ``prompt``/``negative_prompt`` (str).
 
@@ -118,7 +127,10 @@ def validate_preview_params(**params: Any) -> dict[str, Any]:
 
     Raises:
         ParameterError: unknown keys, wrong types, impossible values (0 frames, negative fps,
-            sizes under 16 or over 4096 px, a clip too large for memory).
+            sizes under 16 or over 4096 px, a clip too large for memory when both sides are
+            given: with one side, ``generate`` checks :func:`check_preview_budget` once the
+            other is derived from the image); ``num_inference_steps`` and ``guidance_scale`` in
+            the models' ranges.
 
     >>> validate_preview_params(num_frames=49, width=512, height=512)["num_frames"]
     49
@@ -139,42 +151,45 @@ def validate_preview_params(**params: Any) -> dict[str, Any]:
             if not isinstance(p[key], str):
                 raise ParameterError(f"{key} must be a string, got {type(p[key]).__name__}")
             out[key] = p[key]
-    for key in ("num_inference_steps", "guidance_scale"):
-        if key in p:
-            _number(key, p[key])
+    from i2v_nb.synthesis.registry import MAX_GUIDANCE, MAX_STEPS, check_fps, show_value
+
+    # accepted so one parameter set serves every model, and checked like the models check them
+    if "num_inference_steps" in p:
+        steps = _number("num_inference_steps", p["num_inference_steps"])
+        if not 1 <= steps <= MAX_STEPS:
+            raise ParameterError(f"num_inference_steps={show_value(p['num_inference_steps'])}: "
+                                 f"must be 1 to {MAX_STEPS} (the preview engine ignores it)")
+    if "guidance_scale" in p:
+        g = _number("guidance_scale", p["guidance_scale"])
+        if not 0 <= g <= MAX_GUIDANCE:
+            raise ParameterError(f"guidance_scale={show_value(p['guidance_scale'])}: must be >= 0 "
+                                 f"and at most {MAX_GUIDANCE:g} (the preview engine ignores it)")
 
     if "num_frames" in p:
-        n = int(_number("num_frames", p["num_frames"], integer=True))
+        n = _number("num_frames", p["num_frames"], integer=True)
         if not 1 <= n <= _MAX_FRAMES:
-            raise ParameterError(f"num_frames={n} for the preview engine: a clip needs 1 to "
-                                 f"{_MAX_FRAMES} frames")
-        out["num_frames"] = n
+            raise ParameterError(f"num_frames={show_value(p['num_frames'])} for the preview "
+                                 f"engine: a clip needs 1 to {_MAX_FRAMES} frames")
+        out["num_frames"] = int(n)
     if "fps" in p:
-        fps = _number("fps", p["fps"])
-        if not 0 < fps <= 240:
-            raise ParameterError(f"fps={fps} for the preview engine: the frame rate must be "
-                                 "above 0 and at most 240 (12 or 24 are usual)")
-        out["fps"] = fps
+        _number("fps", p["fps"])
+        out["fps"] = check_fps(p["fps"], model="the preview engine", high=_MAX_FPS)
     snapped_cls = _snapped_warning_class()
     for key in ("width", "height"):
         if key in p:
-            v = int(_number(key, p[key], integer=True))
+            v = _number(key, p[key], integer=True)
             if not 16 <= v <= _MAX_SIDE:
-                raise ParameterError(f"{key}={v} for the preview engine: sizes must be 16 to "
-                                     f"{_MAX_SIDE} px; pass a size in that range or None to take "
-                                     "it from the image")
+                raise ParameterError(f"{key}={show_value(p[key])} for the preview engine: sizes "
+                                     f"must be 16 to {_MAX_SIDE} px; pass a size in that range "
+                                     "or None to take it from the image")
+            v = int(v)
             if v % 2:
                 warnings.warn(f"{key} {v} -> {v + 1} for preview (rule: even sizes, which video "
                               "encoders need)", snapped_cls, stacklevel=2)
                 v += 1
             out[key] = v
     if out["width"] is not None and out["height"] is not None:
-        voxels = out["width"] * out["height"] * out["num_frames"]
-        if voxels > _MAX_VOXELS:
-            raise ParameterError(
-                f"{out['num_frames']} frames of {out['width']}x{out['height']} need "
-                f"{voxels * 3 / 1e9:.1f} GB; use fewer frames or a smaller size "
-                f"(at most {_MAX_VOXELS:,} pixels × frames)")
+        check_preview_budget(out["width"], out["height"], out["num_frames"])
     for key in ("loop", "auto_effects"):
         if key in p:
             if not isinstance(p[key], (bool, np.bool_)):
@@ -198,6 +213,36 @@ def validate_preview_params(**params: Any) -> dict[str, Any]:
             raise ParameterError(f"fit={p['fit']!r}: use 'crop', 'pad' or 'stretch'")
         out["fit"] = p["fit"]
     return out
+
+
+def check_preview_budget(width: int, height: int, num_frames: int) -> None:
+    """Refuse a clip whose frames would not fit in memory (``width · height · num_frames`` over
+    ``_MAX_VOXELS``), with the largest frame count and the largest size that do fit.
+
+    Called with the *final* size: after :func:`preview_size` has derived a missing side from the
+    image, and again by :func:`plan_preview` on the image it is given.
+
+    >>> check_preview_budget(512, 320, 24)
+    >>> check_preview_budget(4096, 4096, 1000)
+    Traceback (most recent call last):
+    ...
+    i2v_nb.errors.ParameterError: 1000 frames of 4096x4096 need 50.3 GB (16,777,216,000 pixels × frames, over the preview engine's cap of 600,000,000): use at most 35 frames at 4096x4096, or at most 774x774 for 1000 frames
+
+    Raises:
+        ParameterError: over the cap; the message says how to make it fit.
+    """
+    w, h, n = int(width), int(height), int(num_frames)
+    voxels = w * h * n
+    if voxels <= _MAX_VOXELS:
+        return
+    max_frames = _MAX_VOXELS // max(w * h, 1)
+    scale = math.sqrt(_MAX_VOXELS / voxels)
+    fw, fh = max(16, int(w * scale) // 2 * 2), max(16, int(h * scale) // 2 * 2)
+    frames_hint = f"use at most {max_frames} frames at {w}x{h}, or " if max_frames >= 1 else ""
+    raise ParameterError(
+        f"{n} frames of {w}x{h} need {voxels * 3 / 1e9:.1f} GB ({voxels:,} pixels × frames, over "
+        f"the preview engine's cap of {_MAX_VOXELS:,}): {frames_hint}"
+        f"at most {fw}x{fh} for {n} frames")
 
 
 def preview_size(image_size: tuple[int, int], width: int | None = None,
@@ -447,6 +492,15 @@ def plan_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int = 2
 
     img = np.ascontiguousarray(image_to_array(image))
     H, W = img.shape[:2]
+    n = _number("num_frames", num_frames, integer=True)
+    if not 1 <= n <= _MAX_FRAMES:
+        raise ParameterError(f"num_frames={num_frames!r} for the preview engine: a clip needs 1 "
+                             f"to {_MAX_FRAMES} frames")
+    num_frames = int(n)
+    check_preview_budget(W, H, num_frames)
+    from i2v_nb.synthesis.registry import check_fps
+
+    fps = check_fps(fps, model="the preview engine", high=_MAX_FPS)
     spec = parse_prompt(spec)
     loop = spec.loop if loop is None else bool(loop)
     intensity = spec.intensity if intensity is None else float(intensity)

@@ -40,10 +40,22 @@ __all__ = [
     "models",
     "get_model",
     "register_model",
+    "check_fps",
+    "show_value",
 ]
 
 #: Memory profiles, from the fastest (most VRAM) to the most frugal; "auto" picks one of these.
 PROFILES: tuple[str, ...] = ("fast", "balanced", "low-vram")
+
+#: Largest side (px) any request may ask for: larger ones are typos, not sizes to snap down.
+MAX_SIDE = 16384
+#: Most frames any request may ask for (larger counts are refused, smaller ones snapped).
+MAX_FRAMES = 100_000
+#: Most denoising steps: DDIM/DDPM-style schedulers refuse more steps than their 1000 training
+#: timesteps, and no model needs more.
+MAX_STEPS = 1000
+#: Largest guidance scale: far above every model's useful range (1-15); more only saturates.
+MAX_GUIDANCE = 100.0
 
 #: Parameters every preset accepts (besides its own knobs).
 COMMON_PARAMS: tuple[str, ...] = (
@@ -240,8 +252,10 @@ class ModelPreset:
             ``negative_prompt`` only when the model reads text and they were given.
 
         Raises:
-            ParameterError: unknown keys, non-numbers, zero or negative sizes, frames, steps or fps,
-                negative guidance.
+            ParameterError: unknown keys, non-numbers (huge integers included), zero or negative
+                sizes, frames, steps or fps; sides over :data:`MAX_SIDE`, more than
+                :data:`MAX_FRAMES` frames or :data:`MAX_STEPS` steps; an fps the video writer
+                cannot encode (:func:`check_fps`); guidance outside 0 to :data:`MAX_GUIDANCE`.
 
         >>> p = get_model("tiny-wan").validate(num_frames=6)  # doctest: +SKIP
         """
@@ -281,6 +295,11 @@ class ModelPreset:
             if v <= 0:
                 raise ParameterError(f"{key}={v} for {self.name}: sizes must be positive "
                                      f"(rule: {self.size_rule})")
+            if v > MAX_SIDE:
+                raise ParameterError(
+                    f"{key}={show_value(v)} for {self.name}: at most {MAX_SIDE} px per side "
+                    f"(rule: {self.size_rule}); ask for e.g. {self.defaults['width']}x"
+                    f"{self.defaults['height']}, or leave the size out to take it from the image")
         out["width"], out["height"] = self._snap_size(width, height)
 
         # --- knobs (first: FramePack's frame rule depends on latent_window_size)
@@ -292,13 +311,17 @@ class ModelPreset:
         if frames <= 0:
             raise ParameterError(f"num_frames={frames} for {self.name}: a clip needs at least one "
                                  f"frame (rule: {self.frame_rule})")
+        if frames > MAX_FRAMES:
+            raise ParameterError(
+                f"num_frames={show_value(frames)} for {self.name}: {self.name} makes "
+                f"{self.min_frames} to {self.max_frames} frames (rule: {self.frame_rule}); ask "
+                f"for at most {self.max_frames}")
         out["num_frames"] = self._snap_frames(
             frames, step=4 * knobs["latent_window_size"] if self.sectioned else None)
 
         # --- fps, steps, guidance
         fps = _as_number(p.get("fps", self.defaults["fps"]), "fps", self.name)
-        if fps <= 0:
-            raise ParameterError(f"fps={fps} for {self.name}: the frame rate must be positive")
+        check_fps(fps, model=self.name)
         if self.fps_conditions:
             # SVD and LTX take fps as an integer conditioning input
             fps_i = max(1, round(fps))
@@ -313,13 +336,20 @@ class ModelPreset:
         if steps <= 0:
             raise ParameterError(f"num_inference_steps={steps} for {self.name}: at least one "
                                  "denoising step is needed")
+        if steps > MAX_STEPS:
+            raise ParameterError(
+                f"num_inference_steps={show_value(steps)} for {self.name}: at most {MAX_STEPS} "
+                f"(schedulers have 1000 training timesteps); {self.name} uses "
+                f"{self.defaults['num_inference_steps']} by default")
         out["num_inference_steps"] = steps
 
         guidance = _as_number(p.get("guidance_scale", self.defaults["guidance_scale"]),
                               "guidance_scale", self.name)
-        if guidance < 0:
-            raise ParameterError(f"guidance_scale={guidance} for {self.name}: must be >= 0 "
-                                 "(1 = no classifier-free guidance)")
+        if not 0 <= guidance <= MAX_GUIDANCE:
+            raise ParameterError(
+                f"guidance_scale={show_value(guidance)} for {self.name}: must be >= 0 and at most "
+                f"{MAX_GUIDANCE:g} (1 = no classifier-free guidance; {self.name} uses "
+                f"{self.defaults['guidance_scale']:g} by default)")
         out["guidance_scale"] = float(guidance)
 
         out.update(knobs)
@@ -401,14 +431,59 @@ def _warn(w: Warning) -> None:
     warnings.warn(w, stacklevel=level)
 
 
+def show_value(value: Any) -> str:
+    """``repr(value)`` kept short: huge integers as ``1e+100``, long texts cut (for messages)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        try:
+            return f"{float(value):.3g}"
+        except OverflowError:
+            return f"{'-' if value < 0 else ''}10**{len(str(abs(value))) - 1} or so"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _as_number(value: Any, key: str, model: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and \
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)) and \
             not hasattr(value, "__float__"):
-        raise ParameterError(f"{key} for {model} must be a number, got {value!r}")
-    v = float(value)
+        raise ParameterError(f"{key}={show_value(value)} for {model}: must be a number "
+                             f"(got {type(value).__name__})")
+    try:
+        v = float(value)
+    except (OverflowError, ValueError, TypeError) as e:
+        raise ParameterError(f"{key}={show_value(value)} for {model}: must be a number that fits "
+                             f"a float ({type(e).__name__}: {e})") from e
     if not math.isfinite(v):
-        raise ParameterError(f"{key} for {model} must be finite, got {value!r}")
-    return int(v) if isinstance(value, int) else v
+        raise ParameterError(f"{key}={show_value(value)} for {model}: must be finite")
+    return int(value) if isinstance(value, int) else v
+
+
+def check_fps(fps: Any, *, model: str = "the clip", high: float | None = None) -> float:
+    """Check a frame rate against the writer's rule before any work; return it as a float.
+
+    The rule is :func:`i2v_nb.io.check_fps`'s (``MIN_FPS`` to ``MAX_FPS``: what mp4/webm store
+    and read back), at most ``high`` when given (an engine's own cap). A GIF or WebP output has
+    narrower limits: the command line checks those against ``--out`` before generating.
+
+    >>> check_fps(24)
+    24.0
+
+    Raises:
+        ParameterError: not a finite number, or outside the range (the message gives it).
+    """
+    from i2v_nb.io import MAX_FPS, MIN_FPS  # the writer's own rule (i2v_nb.io.check_fps)
+
+    v = float(_as_number(fps, "fps", model))
+    low, top = MIN_FPS, MAX_FPS
+    top = min(top, high) if high is not None else top
+    if v <= 0:
+        raise ParameterError(f"fps={show_value(fps)} for {model}: the frame rate must be positive "
+                             f"(rule: {low:g} to {top:g}; 8, 12, 16 or 24 are usual)")
+    if not low <= v <= top:
+        why = f"the video writer encodes {low:g} to {MAX_FPS:g} frames per second" \
+            if top == MAX_FPS else f"{model} makes {low:g} to {top:g} frames per second"
+        raise ParameterError(f"fps={show_value(fps)} for {model}: {why}; pick a rate in that "
+                             "range (8, 12, 16 or 24 are usual)")
+    return v
 
 
 def _as_int(value: Any, key: str, model: str) -> int:
