@@ -56,3 +56,9 @@ def http_server(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    """Run the Colab-shaped tests last: scripts/test.sh builds their environment (several GB on a
+    cold cache) in the background while every other test runs."""
+    items.sort(key=lambda item: item.get_closest_marker("colab") is not None)

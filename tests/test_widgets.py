@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import importlib
-import datetime
 import io
 import re
 import time
@@ -36,7 +35,6 @@ from i2v_nb.widgets.parameters import legal_frames, resolution_options
 from i2v_nb.widgets.run_controls import format_eta
 from tests.conftest import smooth_image
 
-NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 SMALL = (96, 64)  # width, height of the clips made here: fast on a shared CPU
 
 
@@ -51,6 +49,28 @@ def _data_uri_bytes(html: str, css_class: str) -> bytes:
                       html)
     assert match, f"no data link with class {css_class}"
     return base64.b64decode(match.group(1))
+
+
+def browser_upload(upload, name: str, content: bytes, *, mime: str = "image/png") -> None:
+    """What the kernel receives when a file is picked in the browser: the comm message's state
+    for the installed ipywidgets (8: ``value``; 7: ``metadata``/``data`` and a bumped
+    ``_counter``, from which the read-only ``value`` is built)."""
+    if "_counter" in upload.class_trait_names():  # ipywidgets 7
+        upload.set_state({"_counter": upload._counter + 1,
+                          "metadata": [{"name": name, "type": mime, "size": len(content),
+                                        "lastModified": 1767225600000}],
+                          "data": [memoryview(content)]})
+    else:
+        upload.set_state({"value": [{"name": name, "type": mime, "size": len(content),
+                                     "content": memoryview(content),
+                                     "last_modified": 1767225600000}]})
+
+
+def walk(widget):
+    """Every widget placed on screen under ``widget`` (children of boxes, tabs, accordions)."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
 
 
 def _small_studio(tmp_path, **kwargs) -> Studio:
@@ -87,34 +107,50 @@ def test_image_input_sample_path_upload_and_problems(tmp_path):
     assert picker.error_message == ""
     np.testing.assert_array_equal(np.asarray(picker.image), array)
 
-    # an upload in ipywidgets 8's format; its name is shown escaped and never used as a path
+    # an upload (in the installed ipywidgets' format); its name is shown escaped and never
+    # used as a path
     before = sorted(p.name for p in tmp_path.iterdir())
     evil = "../../<b>x</b>.png"
-    picker.upload.value = ({"name": evil, "type": "image/png", "size": 10,
-                            "content": memoryview(_png_bytes(array[::-1])),
-                            "last_modified": NOW},)
+    browser_upload(picker.upload, evil, _png_bytes(array[::-1]))
     np.testing.assert_array_equal(np.asarray(picker.image), array[::-1])
     assert "&lt;b&gt;x&lt;/b&gt;" in picker.status.value and "<b>x</b>" not in picker.status.value
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert "10 MiB" in picker.upload_note.value  # the websocket limit is stated
 
     # a corrupt upload: the problem is reported, the previous image stays
-    picker.upload.value = ({"name": "broken.png", "type": "image/png", "size": 9,
-                            "content": memoryview(b"not a png"), "last_modified": NOW},)
+    browser_upload(picker.upload, "broken.png", b"not a png")
     assert picker.error_message and picker.image is not None
+    np.testing.assert_array_equal(np.asarray(picker.image), array[::-1])
     for cls in ("i2v-upload", "i2v-path", "i2v-load", "i2v-sample"):
         assert any(cls in widget_classes(w) for w in (picker.upload, picker.path,
                                                       picker.load_button, picker.sample))
 
 
-def test_upload_entries_reads_ipywidgets_7_and_8_formats():
-    from i2v_nb.widgets.image_input import _upload_entries
-
-    v8 = ({"name": "a.png", "content": memoryview(b"abc")},)
-    v7 = {"b.png": {"metadata": {"name": "b.png"}, "content": b"xyz"}}
-    assert _upload_entries(v8) == [("a.png", b"abc")]
-    assert _upload_entries(v7) == [("b.png", b"xyz")]
-    assert _upload_entries(()) == []
+def test_sample_picker_follows_where_the_image_came_from(tmp_path):
+    picker = ImageInput()
+    picker.sample.value = "lake"
+    lake = np.asarray(picker.image)
+    # an upload replaces the sample: the picker no longer names it (and nothing reloads)
+    array = smooth_image(30, 50)
+    browser_upload(picker.upload, "mine.png", _png_bytes(array))
+    np.testing.assert_array_equal(np.asarray(picker.image), array)
+    assert picker.sample.value == "— sample image —" and "upload: mine.png" in picker.source_label
+    # so picking the same sample again loads it again
+    picker.sample.value = "lake"
+    np.testing.assert_array_equal(np.asarray(picker.image), lake)
+    # the same file uploaded a second time is a new upload (the widget was emptied after each)
+    browser_upload(picker.upload, "mine.png", _png_bytes(array))
+    np.testing.assert_array_equal(np.asarray(picker.image), array)
+    assert picker.sample.value == "— sample image —"
+    # a path clears it too; a sample loaded from code is named by the picker
+    picker.load("chelsea")
+    assert picker.sample.value == "chelsea" and picker.image.size == (451, 300)
+    (tmp_path / "p.png").write_bytes(_png_bytes(array))
+    assert picker.load(str(tmp_path / "p.png"))
+    assert picker.sample.value == "— sample image —"
+    picker.load("chelsea")
+    picker.clear()
+    assert picker.image is None and picker.sample.value == "— sample image —"
 
 
 # ------------------------------------------------------------------------------ prompt input
@@ -279,7 +315,11 @@ def test_errors_are_shown_with_their_fix(tmp_path, monkeypatch):
     run.wait(60)
     assert run.outcome == "error" and "Parameter problem" in run.message_text
     assert "num_frames=0" in run.message_text and "Traceback" not in run.message.value
-    assert "Traceback" in "".join(o.get("text", "") for o in run.log_output.outputs)
+    # the traceback is in the log, which is on screen (an HTML widget, not an Output)
+    assert "Traceback" in run.error_log.text and "ParameterError" in run.error_log.text
+    assert "Traceback" in run.error_log.value and "<details" in run.error_log.value
+    assert run.error_log in list(walk(run))
+    assert studio.run_controls.error_log in list(walk(studio))
 
     # out of GPU memory: the suggested fix names the low-vram profile
     gen = importlib.import_module("i2v_nb.synthesis.generate")
@@ -354,6 +394,26 @@ def test_diagnostics_tab_shows_report_plot_and_summary(tmp_path):
     assert Image.open(io.BytesIO(png)).size[0] > 200
 
 
+def test_diagnostics_failure_is_shown_and_its_traceback_logged_on_screen(tmp_path, monkeypatch):
+    import i2v_nb.diagnostics as diagnostics
+
+    def broken(clip, **kwargs):
+        raise RuntimeError("flow field exploded")
+
+    monkeypatch.setattr(diagnostics, "continuity_report", broken)
+    clip = i2v_nb.Clip(np.stack([smooth_image(32, 48, seed=s) for s in range(3)]), fps=6)
+    studio = Studio(history=tmp_path / "h", auto_suggest=False)
+    tab = studio.diagnostics
+    assert tab.error_log in list(walk(studio))  # placed on screen, inside the Diagnostics tab
+    assert tab.error_log.value == ""  # empty: nothing shown
+    tab.clip = clip
+    assert tab.run(wait=True)
+    assert tab.report is None and "flow field exploded" in tab.status.value
+    assert "Traceback" not in tab.status.value
+    assert "RuntimeError: flow field exploded" in tab.error_log.text
+    assert "flow field exploded" in tab.error_log.value and not tab.running
+
+
 def test_preview_alone_without_history(tmp_path):
     clip = i2v_nb.Clip(np.stack([smooth_image(32, 48, seed=s) for s in range(3)]), fps=6,
                        metadata={"prompt": "<script>x</script>"})
@@ -371,14 +431,7 @@ def test_preview_alone_without_history(tmp_path):
 
 def test_studio_css_classes_for_the_browser_test(tmp_path):
     studio = Studio(history=tmp_path / "h", auto_suggest=False)
-    found: set[str] = set()
-
-    def walk(w):
-        found.update(widget_classes(w))
-        for child in getattr(w, "children", ()):
-            walk(child)
-
-    walk(studio)
+    found = {cls for w in walk(studio) for cls in widget_classes(w)}
     for cls in ("i2v-studio", "i2v-sample", "i2v-prompt", "i2v-understood", "i2v-frames",
                 "i2v-generate", "i2v-stop", "i2v-status", "i2v-message", "i2v-video",
                 "i2v-thumbnail", "i2v-tabs", "i2v-progress", "i2v-model", "i2v-seed"):

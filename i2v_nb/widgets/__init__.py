@@ -14,7 +14,11 @@ Each part works on its own in a cell, over the same public functions a user can 
 * :class:`DiagnosticsTab` — ``continuity_report`` plot and summary.
 
 Core ipywidgets only (no third-party widget), so it runs on Colab's widget manager too; media
-travel as ``data:`` URIs inside ``HTML`` widgets, never as binary widget buffers.
+travel as ``data:`` URIs inside ``HTML`` widgets, never as binary widget buffers, and logs are
+``HTML`` too (no ``Output`` widget, which some front ends cannot create). It works with
+ipywidgets 7.7 (what Colab ships) and 8.x; the few differences (tooltips, tab titles, the upload
+format) are handled in one private module, ``i2v_nb.widgets._compat``. On Colab (detected by
+importing ``google.colab``) the Preview also sends files with ``google.colab.files.download``.
 Important elements carry stable CSS classes (``i2v-generate``, ``i2v-stop``, ``i2v-video``,
 ``i2v-message``...) that the browser test uses.
 """

@@ -19,6 +19,7 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import (
+    LogView,
     bytes_data_uri,
     escape,
     explain_error,
@@ -46,6 +47,9 @@ class DiagnosticsTab(W.VBox):
         report: the :class:`~i2v_nb.diagnostics.ContinuityReport` of ``clip`` once computed.
         running: True while the report is being computed.
 
+    Attributes:
+        error_log: the :class:`~i2v_nb.widgets._common.LogView` with a failed report's traceback.
+
     Args:
         dpi: resolution of the plot image.
     """
@@ -70,11 +74,11 @@ class DiagnosticsTab(W.VBox):
         self.summary.add_class("i2v-diag-summary")
         self.plot = W.HTML("")
         self.plot.add_class("i2v-diag-plot")
-        self.log_output = W.Output()
+        self.error_log = LogView("Log (details of errors)")
         self.run_button.on_click(lambda _b: self.run())
         super().__init__(children=[W.HBox([self.run_button, self.clip_label],
                                           layout=W.Layout(align_items="center")),
-                                   self.status, self.summary, self.plot], **kwargs)
+                                   self.status, self.summary, self.plot, self.error_log], **kwargs)
         self.add_class("i2v-diagnostics")
         self.add_class("i2v-part")
         self.children = (style_widget(), *self.children)
@@ -116,7 +120,7 @@ class DiagnosticsTab(W.VBox):
             except Exception as exc:  # noqa: BLE001 - shown in the widget
                 kind, text, fix = explain_error(exc)
                 self.status.value = message_html(kind, text, fix=fix)
-                self.log_output.append_stdout(format_traceback(exc))
+                self.error_log.append(format_traceback(exc))
                 return
             finally:
                 self.running = False

@@ -7,7 +7,8 @@ and parameters — show it, re-run it with changes, or pick two and compare them
 
 It reads the history from disk each time it refreshes (:meth:`History.list`), so a gallery made
 after a kernel restart shows every earlier clip. Showing a clip is :meth:`History.load` followed
-by :meth:`Clip.show(return_html=True) <i2v_nb.clip.Clip.show>`.
+by :meth:`Clip.show(return_html=True) <i2v_nb.clip.Clip.show>` (downscaled and capped in size,
+as in the Preview).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import (
+    MAX_INLINE_BYTES,
     bytes_data_uri,
     escape,
     explain_error,
+    inline_video_html,
     message_html,
     style_widget,
 )
@@ -181,11 +184,15 @@ class Gallery(W.VBox):
         return self._entries.get(entry_id) or self.history.entry(entry_id)
 
     # -- actions -------------------------------------------------------------------------------
-    def _load_html(self, entry_id: str, max_width: int) -> tuple[Any, str] | None:
+    def _load_html(self, entry_id: str, max_width: int,
+                   max_bytes: int = MAX_INLINE_BYTES) -> tuple[Any, str] | None:
         """Load a clip and its inline player HTML; on failure show the problem and return None."""
         try:
             clip = self.history.load(entry_id)
-            return clip, clip.show(return_html=True, width=min(max_width, clip.width))
+            html, note = inline_video_html(clip, max_size=max_width, max_bytes=max_bytes)
+            if note:
+                html += f"<br><small class='i2v-video-note-text'>{escape(note)}</small>"
+            return clip, html
         except Exception as exc:  # noqa: BLE001
             kind, text, fix = explain_error(exc)
             self.message.value = message_html(kind, text, fix=fix)
@@ -237,7 +244,7 @@ class Gallery(W.VBox):
             first, second = self.picked[-2], self.picked[-1]
         cells, metas = [], []
         for entry_id in (first, second):
-            loaded = self._load_html(entry_id, 360)
+            loaded = self._load_html(entry_id, 360, MAX_INLINE_BYTES // 2)  # two in one view
             if loaded is None:
                 return False
             clip, html = loaded

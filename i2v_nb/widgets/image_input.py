@@ -29,30 +29,13 @@ from i2v_nb.widgets._common import (
     message_html,
     style_widget,
 )
+from i2v_nb.widgets._compat import clear_upload, upload_entries
 
 __all__ = ["ImageInput", "UPLOAD_LIMIT_NOTE"]
 
 UPLOAD_LIMIT_NOTE = ("Uploads over 10 MiB never arrive (Jupyter's websocket limit): for a big "
                      "file, type its path or URL below and click Load.")
 _NO_SAMPLE = "— sample image —"
-
-
-def _upload_entries(value: Any) -> list[tuple[str, bytes]]:
-    """``(name, content)`` of each uploaded file, for ipywidgets 8 (a tuple of dicts with a
-    memoryview ``content``) and 7 (a dict name -> {"metadata", "content"})."""
-    out: list[tuple[str, bytes]] = []
-    if isinstance(value, dict):  # ipywidgets 7
-        for name, item in value.items():
-            content = item.get("content") if isinstance(item, dict) else None
-            if content is not None:
-                out.append((str(name), bytes(content)))
-        return out
-    for item in value or ():
-        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
-        content = get("content")
-        if content is not None:
-            out.append((str(get("name") or "upload"), bytes(content)))
-    return out
 
 
 class ImageInput(W.VBox):
@@ -76,6 +59,7 @@ class ImageInput(W.VBox):
         from i2v_nb.samples import sample_names
 
         self.thumbnail_size = int(thumbnail_size)
+        self._syncing_sample = False
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="Upload image",
                                    layout=W.Layout(width="160px"))
         self.upload.add_class("i2v-upload")
@@ -119,12 +103,14 @@ class ImageInput(W.VBox):
         from i2v_nb.io import load_image
         from i2v_nb.samples import sample_image, sample_names
 
+        sample = None
         if isinstance(source, str):
             source = source.strip()
             if not source:
                 self._fail("Type a path or an http(s):// URL first, then click Load.")
                 return False
             if source in sample_names():
+                sample = source
                 label = label or f"sample: {source}"
                 source = sample_image(source)
             else:
@@ -137,11 +123,13 @@ class ImageInput(W.VBox):
             return False
         self.error_message = ""
         self.source_label = label or type(source).__name__
+        self._show_sample(sample)
         self.image = image
         return True
 
     def clear(self) -> None:
         """Forget the image."""
+        self._show_sample(None)
         self.image = None
         self.source_label = ""
 
@@ -150,15 +138,31 @@ class ImageInput(W.VBox):
         self.error_message = text
         self.status.value = message_html("error", text, fix=fix)
 
+    def _show_sample(self, name: str | None) -> None:
+        """Make the sample picker name the loaded sample, or none when the image came from an
+        upload, a path or a URL (without loading anything again)."""
+        value = name if name in self.sample.options else _NO_SAMPLE
+        if self.sample.value != value:
+            self._syncing_sample = True
+            try:
+                self.sample.value = value
+            finally:
+                self._syncing_sample = False
+
     def _on_upload(self, change: dict) -> None:
-        entries = _upload_entries(change["new"])
+        entries = upload_entries(change["new"])
         if not entries:
             return
         name, content = entries[-1]
+        # forget the upload at once: picking the same file again is then a new upload (the
+        # value would not change otherwise), and the widget keeps no copy of the bytes
+        clear_upload(self.upload)
         # the name is only displayed (escaped by the status), never used as a path
         self.load(content, label=f"upload: {name[:80]}")
 
     def _on_sample(self, change: dict) -> None:
+        if self._syncing_sample:
+            return
         if change["new"] and change["new"] != _NO_SAMPLE:
             self.load(change["new"])
 

@@ -24,6 +24,7 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import escape, style_widget
+from i2v_nb.widgets._compat import tooltip_kwargs
 
 __all__ = ["Parameters", "runnable_models", "legal_frames", "resolution_options"]
 
@@ -172,12 +173,13 @@ class Parameters(W.VBox):
                                          layout=W.Layout(width="220px"))
         self.seed_box.add_class("i2v-seed")
         self.new_seed_button = W.Button(description="New seed", icon="random",
-                                        tooltip="pick a random seed",
-                                        layout=W.Layout(width="110px"))
+                                        layout=W.Layout(width="110px"),
+                                        **tooltip_kwargs(W.Button, "pick a random seed"))
         self.new_seed_button.add_class("i2v-new-seed")
         self.profile = W.Dropdown(options=list(_PROFILES), value="auto",
                                   description="Memory", layout=W.Layout(width="220px"),
-                                  tooltip="GPU memory profile: fast (most VRAM) → low-vram")
+                                  **tooltip_kwargs(W.Dropdown, "GPU memory profile: fast (most "
+                                                               "VRAM) → low-vram"))
         self.profile.add_class("i2v-profile")
         self.step_previews = W.Checkbox(value=True, description="step previews",
                                         indent=False, layout=W.Layout(width="140px"))
@@ -283,19 +285,20 @@ class Parameters(W.VBox):
                 continue
             style = {"description_width": "initial"}
             if knob.kind == "bool":
-                w: W.Widget = W.Checkbox(value=bool(value), description=name, tooltip=knob.help,
-                                         indent=False)
+                w: W.Widget = W.Checkbox(value=bool(value), description=name, indent=False,
+                                         **tooltip_kwargs(W.Checkbox, knob.help))
             elif knob.kind == "int":
                 w = W.IntSlider(value=int(value), min=int(knob.low if knob.low is not None else 0),
                                 max=int(knob.high if knob.high is not None else 100),
-                                description=name, tooltip=knob.help, style=style,
-                                continuous_update=False)
+                                description=name, style=style, continuous_update=False,
+                                **tooltip_kwargs(W.IntSlider, knob.help))
             else:
                 lo_k = float(knob.low if knob.low is not None else 0.0)
                 hi_k = float(knob.high if knob.high is not None else 1.0)
                 w = W.FloatSlider(value=float(value), min=lo_k, max=hi_k,
                                   step=(hi_k - lo_k) / 100 or 0.01, description=name,
-                                  tooltip=knob.help, style=style, continuous_update=False)
+                                  style=style, continuous_update=False,
+                                  **tooltip_kwargs(W.FloatSlider, knob.help))
             w.add_class(f"i2v-knob-{name}")
             self.knob_widgets[name] = w
             rows.append(w)

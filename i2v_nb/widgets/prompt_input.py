@@ -24,6 +24,7 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import escape, message_html, run_in_thread, style_widget
+from i2v_nb.widgets._compat import tooltip_kwargs
 
 __all__ = ["PromptInput", "CHIPS", "describe_spec"]
 
@@ -101,8 +102,8 @@ class PromptInput(W.VBox):
         for group, phrases in CHIPS.items():
             buttons = []
             for phrase in phrases:
-                b = W.Button(description=phrase, tooltip=f"add '{phrase}' to the prompt",
-                             layout=W.Layout(width="auto", height="26px"))
+                b = W.Button(description=phrase, layout=W.Layout(width="auto", height="26px"),
+                             **tooltip_kwargs(W.Button, f"add '{phrase}' to the prompt"))
                 b.add_class("i2v-chip")
                 b.on_click(lambda _b, p=phrase: self.insert(p))
                 buttons.append(b)
@@ -204,8 +205,8 @@ class PromptInput(W.VBox):
     def _on_suggestions(self, change: dict) -> None:
         buttons = []
         for text in change["new"]:
-            b = W.Button(description=text[:70], tooltip=text,
-                         layout=W.Layout(width="auto", height="26px"))
+            b = W.Button(description=text[:70], layout=W.Layout(width="auto", height="26px"),
+                         **tooltip_kwargs(W.Button, text))
             b.add_class("i2v-suggestion")
             b.on_click(lambda _b, t=text: setattr(self, "prompt", t))
             buttons.append(b)

@@ -27,6 +27,7 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import (
+    LogView,
     explain_error,
     format_traceback,
     image_data_uri,
@@ -64,6 +65,9 @@ class RunControls(W.VBox):
         outcome: ``""``, ``"done"``, ``"stopped"`` or ``"error"`` — how the last run ended.
         message_text: the last message shown (plain text, for tests).
 
+    Attributes:
+        error_log: the :class:`~i2v_nb.widgets._common.LogView` with the traceback of each failure.
+
     Args:
         request: called when Generate is clicked; returns the keyword arguments of
             :func:`i2v_nb.generate` (``image``, ``prompt``, ``model``, ``seed``, ``history``,
@@ -99,17 +103,15 @@ class RunControls(W.VBox):
         self.step_preview.add_class("i2v-step-preview")
         self.message = W.HTML("")
         self.message.add_class("i2v-message")
-        self.log_output = W.Output(layout=W.Layout(max_height="240px", overflow="auto"))
-        self.log_output.add_class("i2v-log")
-        self.log_box = W.Accordion(children=[self.log_output], selected_index=None)
-        self.log_box.set_title(0, "Log (details of errors)")
+        # an HTML log, never an Output widget (which some front ends cannot create: see LogView)
+        self.error_log = LogView("Log (details of errors)")
 
         self.generate_button.on_click(lambda _b: self.start())
         self.stop_button.on_click(lambda _b: self.stop())
         super().__init__(children=[
             W.HBox([self.generate_button, self.stop_button, self.bar, self.status],
                    layout=W.Layout(align_items="center", flex_flow="row wrap")),
-            self.message, self.step_preview, self.log_box], **kwargs)
+            self.message, self.step_preview, self.error_log], **kwargs)
         self.add_class("i2v-run-controls")
         self.add_class("i2v-part")
         self.children = (style_widget(), *self.children)
@@ -187,7 +189,7 @@ class RunControls(W.VBox):
             kind, text, fix = explain_error(exc)
             self.bar.bar_style = "danger"
             self.status.value = "<span class='i2v-status-text'>failed</span>"
-            self.log_output.append_stdout(format_traceback(exc))
+            self.error_log.append(format_traceback(exc))
             self._show(kind, text, fix=fix, outcome="error")
         else:
             elapsed = time.perf_counter() - self._t_start

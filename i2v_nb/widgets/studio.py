@@ -27,6 +27,7 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import escape, message_html, style_widget
+from i2v_nb.widgets._compat import titled
 from i2v_nb.widgets.diagnostics_tab import DiagnosticsTab
 from i2v_nb.widgets.gallery import Gallery
 from i2v_nb.widgets.image_input import ImageInput
@@ -102,9 +103,7 @@ class Studio(W.VBox):
             section("5 · Result", self.preview),
         ])
         create.add_class("i2v-create")
-        self.tabs = W.Tab(children=[create, self.gallery, self.diagnostics])
-        for i, title in enumerate(TAB_TITLES):
-            self.tabs.set_title(i, title)
+        self.tabs = titled(W.Tab, [create, self.gallery, self.diagnostics], TAB_TITLES)
         self.tabs.add_class("i2v-tabs")
         self.tabs.observe(self._on_tab, names="selected_index")
         self.notice = W.HTML("")
