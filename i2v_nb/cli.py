@@ -87,53 +87,18 @@ def cli_terms(text: str) -> str:
     return text
 
 
-_FFMPEG_NOISE = re.compile(
-    r"^\s*(ffmpeg version|built with|configuration:|lib(av|sw|post)\w*\s+\d|Input #|Output #|"
-    r"Metadata:|Duration:|Stream #|Stream mapping|Press \[q\]|encoder\s*:|major_brand|"
-    r"minor_version|compatible_brands|creation_time|handler_name|vendor_id|"
-    r".*is deprecated|Passing a number to -vsync|\s*$)", re.IGNORECASE)
-_FFMPEG_TAG = re.compile(r"^\[[^\]]*@\s*0x[0-9a-f]+\]\s*")
-_FFMPEG_ERROR = re.compile(r"error|invalid|no such|not found|failed|unknown|unable|cannot|"
-                           r"could not|denied|unsupported", re.IGNORECASE)
-
-
-def _ffmpeg_line(lines: list[str]) -> str | None:
-    """The one line of ffmpeg's stderr that says what went wrong (``None``: only its banner)."""
-    useful = [ln.strip() for ln in lines if not _FFMPEG_NOISE.match(ln)]
-    tagged = [_FFMPEG_TAG.sub("", ln) for ln in useful if _FFMPEG_TAG.match(ln)]
-    for group in (tagged, useful):
-        errors = [ln for ln in group if _FFMPEG_ERROR.search(ln)]
-        if errors:
-            return _FFMPEG_TAG.sub("", errors[0])
-    return _FFMPEG_TAG.sub("", useful[-1]) if useful else None
-
-
 def one_line(text: str) -> str:
     r"""A message in one line: ffmpeg's banner and configuration replaced by the line that
-    matters (or dropped when it holds nothing else), other line breaks by spaces.
+    matters (or dropped when it holds nothing else), other line breaks by spaces
+    (:func:`i2v_nb.io.ffmpeg_error_line`).
 
     >>> one_line("could not read 'a.mp4' (ffmpeg version 7\n  built with gcc\n"
     ...          "[mov @ 0x1] moov atom not found\nError opening input\n); damaged")
     "could not read 'a.mp4' (moov atom not found); damaged"
     """
-    if "\n" not in text:
-        return text.strip()
-    cut = text.find("ffmpeg version")
-    if cut >= 0:
-        head, lines = text[:cut].rstrip(), text[cut:].split("\n")
-        # the message goes on after ffmpeg's output from the ")" that closes it, if any
-        close = re.search(r"\)(?=[;.,:]?(\s|$))", lines[-1])
-        tail = ""
-        if close is not None:
-            lines[-1], tail = lines[-1][:close.start()], lines[-1][close.start():]
-        matter = _ffmpeg_line(lines)
-        if matter:
-            text = head + ("" if head.endswith("(") else " ") + matter + tail
-        elif head.endswith("(") and tail.startswith(")"):  # nothing left inside the brackets
-            text = head[:-1].rstrip() + tail[1:]
-        else:
-            text = head.rstrip(":") + tail
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+    from i2v_nb.io import ffmpeg_error_line
+
+    return ffmpeg_error_line(text)
 
 
 def _safe(text: str) -> str:

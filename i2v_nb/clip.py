@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Clip", "SidecarWarning", "jsonable", "sidecar_path", "read_sidecar",
            "parse_sidecar", "sidecar_text", "write_json_atomic", "MAX_SIDECAR_BYTES",
-           "MAX_METADATA_DEPTH", "MAX_METADATA_ITEMS"]
+           "MAX_METADATA_DEPTH", "MAX_METADATA_ITEMS", "inline_video_html", "MAX_INLINE_SIZE",
+           "MAX_INLINE_FRAMES", "MAX_INLINE_BYTES"]
 
 SIDECAR_VERSION = 1
 #: Largest sidecar file read back; a bigger one is ignored (the writer keeps its files below it).
@@ -44,6 +45,14 @@ MAX_METADATA_ITEMS = 1_000_000
 MAX_SIDE = 65_535
 MAX_NUM_FRAMES = 10_000_000
 _MAX_INT_BITS = 4_000 * 3  # about 3,600 digits: below Python's int ↔ str limit of 4,300
+#: Longest side (pixels) of a clip played inline; a bigger one is downscaled for display.
+MAX_INLINE_SIZE = 512
+#: Most frames played inline; a longer clip plays its beginning, with a note.
+MAX_INLINE_FRAMES = 480
+#: Largest inline video (its HTML, in characters) and largest ``data:`` download link: a bigger
+#: one is never put in the page (a long clip's base64 would make the browser tab crawl or crash
+#: — the full file stays on disk).
+MAX_INLINE_BYTES = 8 * 2**20
 
 
 class SidecarWarning(I2VWarning):
@@ -528,26 +537,47 @@ class Clip:
         return path
 
     # -- display -------------------------------------------------------------------------------
-    def to_html(self, *, width: int | None = None, title: str | None = None) -> str:
+    def to_html(self, *, width: int | None = None, title: str | None = None,
+                max_size: int | None = MAX_INLINE_SIZE,
+                max_frames: int | None = MAX_INLINE_FRAMES,
+                max_bytes: int | None = MAX_INLINE_BYTES) -> str:
         """HTML with the clip as an embedded (base64) looping mp4 ``<video>``; plays in
-        JupyterLab, Notebook 7, Colab and VS Code."""
-        import mediapy
+        JupyterLab, Notebook 7, Colab and VS Code.
 
-        from i2v_nb.io import _ffmpeg, _pad_even
+        What is embedded is capped so that a long or large clip never crashes the browser tab
+        (see :func:`inline_video_html`): the long side is downscaled to ``max_size``, at most
+        ``max_frames`` are played and the HTML stays under ``max_bytes`` characters; a short note
+        below the video says what was left out. ``None`` lifts a cap. The clip itself is never
+        changed (save it, or keep its History file, for the full video).
 
-        _ffmpeg()
-        frames = _pad_even(self.frames)
-        kwargs: dict[str, Any] = {"fps": self.fps, "return_html": True, "codec": "h264"}
-        if width is not None:
-            kwargs["width"] = int(width)
-        html = mediapy.show_video(frames, title=title, **kwargs)
+        >>> Clip(np.zeros((4, 32, 48, 3), np.uint8), fps=4).to_html()[:30]  # doctest: +SKIP
+        '<video controls width="48" hei'
+
+        Args:
+            width: display width in pixels (the height follows); default: the embedded size.
+            title: text shown above the video.
+            max_size: longest side of the embedded frames, in pixels.
+            max_frames: most frames embedded (the clip's beginning).
+            max_bytes: longest HTML, in characters (fewer frames are embedded to fit).
+        """
+        html, note = inline_video_html(self, width=width, title=title, max_size=max_size,
+                                       max_frames=max_frames, max_bytes=max_bytes)
+        if note:
+            import html as _html
+
+            html += f'<div class="i2v-video-note"><small>{_html.escape(note)}</small></div>'
         return html
 
     def show(self, *, width: int | None = None, title: str | None = None,
-             return_html: bool = False) -> str | None:
-        """Display the clip inline (looping, muted autoplay). With ``return_html=True`` return
-        the HTML instead of displaying it (what tests use)."""
-        html = self.to_html(width=width, title=title)
+             max_size: int | None = MAX_INLINE_SIZE, max_frames: int | None = MAX_INLINE_FRAMES,
+             max_bytes: int | None = MAX_INLINE_BYTES, return_html: bool = False) -> str | None:
+        """Display the clip inline (looping, muted autoplay), capped as :meth:`to_html` says.
+        With ``return_html=True`` return the HTML instead of displaying it (what tests use).
+
+        >>> clip.show(max_frames=None)        # doctest: +SKIP
+        """
+        html = self.to_html(width=width, title=title, max_size=max_size, max_frames=max_frames,
+                            max_bytes=max_bytes)
         if return_html:
             return html
         from IPython.display import HTML, display
@@ -556,7 +586,7 @@ class Clip:
         return None
 
     def _repr_html_(self) -> str:
-        return self.to_html(width=min(self.width, 512))
+        return self.to_html()
 
     def thumbnail(self, size: int = 160) -> "PILImage.Image":
         """The middle frame, shrunk to fit ``size``×``size`` (for galleries)."""
@@ -577,3 +607,130 @@ class Clip:
         frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
                        duration=max(1, int(round(1000 / self.fps))), loop=0)
         return "data:image/gif;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# ---------------------------------------------------------------------------------- inline video
+def format_bytes(n: int) -> str:
+    """``"3.2 MB"``, ``"850 kB"`` (decimal units, as browsers show downloads).
+
+    >>> format_bytes(3_200_000), format_bytes(850_000)
+    ('3.2 MB', '850 kB')
+    """
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    return f"{max(1, round(n / 1e3))} kB"
+
+
+def _display_size(width: int, height: int, max_size: int | None) -> tuple[int, int]:
+    """The size to play a ``width``×``height`` clip at: unchanged when its long side is at most
+    ``max_size`` (or ``max_size`` is None), else shrunk to fit, with even sides (H.264 needs
+    them).
+
+    >>> _display_size(768, 432, 512), _display_size(255, 171, 512)
+    ((512, 288), (255, 171))
+    """
+    if max_size is None or max(width, height) <= max_size:
+        return width, height
+    scale = max_size / max(width, height)
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+
+
+def _resize_frames(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``(T, H, W, 3)`` uint8 frames resized to ``width``×``height`` (area filter); a new array,
+    the input is never changed."""
+    import cv2
+
+    if frames.shape[1:3] == (height, width):
+        return frames
+    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA)
+                     for f in frames])
+
+
+def _video_html(frames: np.ndarray, fps: float, width: int | None, title: str | None) -> str:
+    """mediapy's ``<video>`` HTML for frames (padded to even sizes: browsers play yuv420p)."""
+    import mediapy
+
+    from i2v_nb.io import _ffmpeg, _pad_even
+
+    _ffmpeg()
+    kwargs: dict[str, Any] = {"fps": fps, "return_html": True, "codec": "h264"}
+    if width is not None:
+        kwargs["width"] = int(width)
+    return mediapy.show_video(_pad_even(frames), title=title, **kwargs)
+
+
+def _check_cap(name: str, value: Any) -> int | None:
+    from i2v_nb.errors import ParameterError
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParameterError(f"{name} must be a positive integer or None (no limit), got "
+                             f"{_short(value)}; e.g. {name}=None to lift the cap")
+    return int(value)
+
+
+def inline_video_html(clip: Clip, *, width: int | None = None, title: str | None = None,
+                      max_size: int | None = MAX_INLINE_SIZE,
+                      max_frames: int | None = MAX_INLINE_FRAMES,
+                      max_bytes: int | None = MAX_INLINE_BYTES) -> tuple[str, str | None]:
+    """The clip as an inline looping ``<video>`` (a base64 H.264 mp4) small enough for any tab.
+
+    The frames are downscaled so that the long side is at most ``max_size`` (even sizes, which
+    every browser plays), at most ``max_frames`` are played (the clip's beginning), and the HTML
+    is kept under ``max_bytes`` characters by playing fewer frames. ``None`` lifts a cap. A clip
+    within every cap gives exactly the HTML it always did. The clip itself is never changed (the
+    full file stays on disk). :meth:`Clip.to_html`, :meth:`Clip.show` and the widgets use this.
+
+    >>> clip = Clip(np.zeros((600, 90, 160, 3), np.uint8), fps=24)
+    >>> html, note = inline_video_html(clip, max_size=100)              # doctest: +SKIP
+    >>> note                                                             # doctest: +SKIP
+    'Playing downscaled to 100×56, the first 480 of 600 frames (20.0 of 25.0 s) here; ...'
+
+    Args:
+        clip: the clip to play.
+        width: display width in pixels (the height follows); default: the embedded size.
+        title: text shown above the video.
+        max_size: longest side of the embedded frames, in pixels.
+        max_frames: most frames embedded.
+        max_bytes: longest HTML, in characters.
+
+    Returns:
+        ``(html, note)``: ``note`` says what was left out (None when the whole clip is shown);
+        ``html`` is ``""`` when not even one frame fits in ``max_bytes``.
+
+    Raises:
+        ParameterError: for a cap that is not a positive integer or None.
+    """
+    max_size = _check_cap("max_size", max_size)
+    max_frames = _check_cap("max_frames", max_frames)
+    max_bytes = _check_cap("max_bytes", max_bytes)
+    total, fps = clip.num_frames, clip.fps
+    w, h = _display_size(clip.width, clip.height, max_size)
+    resized = (w, h) != (clip.width, clip.height)
+    n = total if max_frames is None else max(1, min(total, max_frames))
+    small = None
+    while True:
+        if not resized:
+            frames = clip.frames[:n]
+        else:
+            if small is None or len(small) < n:
+                small = _resize_frames(clip.frames[:n], w, h)
+            frames = small[:n]
+        html = _video_html(frames, fps, width, title)
+        if max_bytes is None or len(html) <= max_bytes:
+            break
+        if n == 1:
+            return "", (f"The clip is too large to play here ({format_bytes(len(html))} for one "
+                        f"frame, limit {format_bytes(max_bytes)}); open the saved file (or "
+                        "clip.save(...) it) instead, or pass max_bytes=None.")
+        n = max(1, min(n - 1, int(n * max_bytes / len(html) * 0.9)))
+    if n == total and not resized:
+        return html, None
+    parts = []
+    if resized:
+        parts.append(f"downscaled to {w}×{h}")
+    if n < total:
+        parts.append(f"the first {n} of {total} frames ({n / fps:.1f} of {total / fps:.1f} s)")
+    return html, ("Playing " + ", ".join(parts) + " here; the clip itself is whole (its saved "
+                  "file, or clip.save(...), has every frame).")

@@ -16,6 +16,7 @@ import io
 import math
 import os
 import pathlib
+import re
 import shutil
 import tempfile
 import warnings
@@ -40,6 +41,7 @@ __all__ = [
     "fit_image",
     "write_video",
     "read_video",
+    "ffmpeg_error_line",
     "VIDEO_SUFFIXES",
 ]
 
@@ -996,6 +998,79 @@ def _pad_even(frames: np.ndarray) -> np.ndarray:
     return frames
 
 
+_FFMPEG_NOISE = re.compile(
+    r"^\s*(ffmpeg version|built with|configuration:|lib(av|sw|post)\w*\s+\d|Input #|Output #|"
+    r"Metadata:|Duration:|Stream #|Stream mapping|Press \[q\]|encoder\s*:|major_brand|"
+    r"minor_version|compatible_brands|creation_time|handler_name|vendor_id|"
+    r".*is deprecated|Passing a number to -vsync|\s*$)", re.IGNORECASE)
+_FFMPEG_TAG = re.compile(r"^\[[^\]]*@\s*0x[0-9a-f]+\]\s*")
+#: Where ffmpeg's output starts in a message: its banner, or its first tagged line (mediapy runs
+#: the writer with ``-hide_banner``).
+_FFMPEG_START = re.compile(r"ffmpeg version|\[[^\]\n]*@\s*0x[0-9a-f]+\]")
+_FFMPEG_ERROR = re.compile(r"error|invalid|no such|not found|failed|unknown|unable|cannot|"
+                           r"could not|denied|unsupported", re.IGNORECASE)
+
+
+def _ffmpeg_line(lines: list[str]) -> str | None:
+    """The one line of ffmpeg's stderr that says what went wrong (``None``: only its banner).
+
+    Lines tagged by an ffmpeg component (``[mov,mp4 @ 0x…] moov atom not found``) come first,
+    then the other lines; within each, the first that names an error, else the last."""
+    useful = [ln.strip() for ln in lines if not _FFMPEG_NOISE.match(ln)]
+    tagged = [_FFMPEG_TAG.sub("", ln) for ln in useful if _FFMPEG_TAG.match(ln)]
+    for group in (tagged, useful):
+        errors = [ln for ln in group if _FFMPEG_ERROR.search(ln)]
+        if errors:
+            return _FFMPEG_TAG.sub("", errors[0])
+    return _FFMPEG_TAG.sub("", useful[-1]) if useful else None
+
+
+def ffmpeg_error_line(text: str) -> str:
+    r"""A message holding ffmpeg's output (its stderr, or an error that quotes it) in one line:
+    ffmpeg's banner, configuration and stream listing replaced by the line that says what went
+    wrong (or dropped when they hold nothing else), other line breaks by spaces.
+
+    ffmpeg's output starts at ``ffmpeg version`` or at its first tagged line (``[mov @ 0x…]``);
+    the text before it is kept, and so is the text after the ``)`` that closes ffmpeg's output on
+    its last line, if any.
+
+    >>> ffmpeg_error_line("could not read 'a.mp4' (ffmpeg version 7\n  built with gcc\n"
+    ...                   "[mov @ 0x1] moov atom not found\nError opening input\n); damaged")
+    "could not read 'a.mp4' (moov atom not found); damaged"
+    >>> ffmpeg_error_line("ffmpeg version 6\n  built with gcc\nUnknown encoder 'libx265'\n")
+    "Unknown encoder 'libx265'"
+    >>> ffmpeg_error_line("[libx264 @ 0x2] invalid width x height (40000x2)\n"
+    ...                   "[vost#0:0/libx264 @ 0x3] Error while opening encoder\n")
+    'invalid width x height (40000x2)'
+
+    Args:
+        text: any message; one without ffmpeg's banner only has its line breaks replaced.
+
+    Returns:
+        The message in one line, stripped.
+    """
+    text = str(text)
+    if "\n" not in text:
+        return text.strip()
+    start = _FFMPEG_START.search(text)
+    if start is not None:
+        cut = start.start()
+        head, lines = text[:cut].rstrip(), text[cut:].split("\n")
+        # the message goes on after ffmpeg's output from the ")" that closes it, if any
+        close = re.search(r"\)(?=[;.,:]?(\s|$))", lines[-1])
+        tail = ""
+        if close is not None:
+            lines[-1], tail = lines[-1][:close.start()], lines[-1][close.start():]
+        matter = _ffmpeg_line(lines)
+        if matter:
+            text = head + ("" if head.endswith("(") else " ") + matter + tail
+        elif head.endswith("(") and tail.startswith(")"):  # nothing left inside the brackets
+            text = head[:-1].rstrip() + tail[1:]
+        else:
+            text = head.rstrip(":") + tail
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 #: The fps every writer can encode: below 1e-4 ffmpeg's mp4 muxer fails (1e-5) and readers
 #: report 0 fps; above 1000 VP9 drops frames. A Clip's fps is always in this range.
 MIN_FPS = 1e-4
@@ -1162,6 +1237,8 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
     Raises:
         VideoInputError: for an unknown suffix, bad frames, fps or crf, or a size or length the
             format cannot store.
+        RuntimeError: when ffmpeg fails (the message holds the line of its output that says
+            why, see :func:`ffmpeg_error_line`).
     """
     from i2v_nb._media import apply_umask
 
@@ -1178,6 +1255,10 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
     if suffix == ".webp" and count * 1000.0 / fps > _WEBP_MAX_TOTAL_MS:
         raise VideoInputError(f"{count} frames at fps={fps:g} last {count / fps / 86400:.1f} "
                               "days, more than a .webp can hold (24.8 days); save as .mp4")
+    if suffix in (".mp4", ".webm"):
+        import mediapy
+
+        _ffmpeg()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{suffix}",
                                     dir=path.parent)
@@ -1185,11 +1266,16 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
     tmp = pathlib.Path(tmp_name)
     try:
         if suffix in (".mp4", ".webm"):
-            import mediapy
-
-            _ffmpeg()
             codec = "h264" if suffix == ".mp4" else "vp9"
-            mediapy.write_video(tmp, _pad_even(frames), fps=fps, codec=codec, crf=crf)
+            try:
+                mediapy.write_video(tmp, _pad_even(frames), fps=fps, codec=codec, crf=crf)
+            except RuntimeError as e:  # ffmpeg failed: its stderr is in the message
+                detail = re.sub(r"^Error writing '[^']*':\s*", "", str(e))
+                detail = ffmpeg_error_line(detail).replace(str(tmp), str(path))
+                raise RuntimeError(
+                    f"ffmpeg could not write {str(path)!r} ({codec}, {width}×{height}, "
+                    f"{count} frames): {detail[:300]}; check the frame size, the free disk "
+                    "space and that the folder is writable") from e
         else:
             _write_pil_animation(tmp, frames, fps, "GIF" if suffix == ".gif" else "WEBP")
         apply_umask(tmp)
@@ -1414,7 +1500,9 @@ def read_video(path: PathLike, *, max_frames: int = 10_000,
     except VideoInputError:
         raise
     except Exception as e:
-        raise VideoInputError(f"could not decode {desc} ({type(e).__name__}: {str(e)[:200]}); "
+        detail = ffmpeg_error_line(str(e))  # ffmpeg's banner would hide the line that matters
+        detail = detail if len(detail) <= 300 else detail[:300] + "…"
+        raise VideoInputError(f"could not decode {desc} ({type(e).__name__}: {detail}); "
                               "the file may be damaged or use a codec ffmpeg cannot read") from e
     # the sidecar knows the exact fps (GIF stores centiseconds)
     return Clip(frames, sidecar.get("fps", fps), metadata=sidecar.get("metadata", {}))

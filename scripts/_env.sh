@@ -62,7 +62,7 @@ _pip() {  # quiet pip; on failure one line with pip's last error and the way out
     local why
     why="$(grep -E '^(ERROR|error):' "$LOG" | grep -v -i 'pip.s dependency resolver' | tail -n 1 | cut -c1-240)"
     rm -f "$STAMP"
-    _fail "installing $what with Python $PY_VERSION ($PY_EXE) failed: ${why:-see the log}. Log: $LOG. Check the network, try another interpreter (PYTHON=python3.12 bash $0), or delete $VENV and run again."
+    _fail "installing $what with Python $PY_VERSION ($PY_EXE) failed: ${why:-see the log}. Log: $LOG. Check the network, try another interpreter (e.g. PYTHON=python3.12 bash scripts/test.sh), or delete $VENV and run again."
   fi
 }
 

@@ -163,3 +163,57 @@ def test_long_videos_are_cut_to_the_memory_budget_with_a_warning(tmp_path, suffi
     assert read_video(path).num_frames == 10  # within the defaults: all of it, no warning
     with pytest.raises(VideoInputError, match="above max_pixels=1000"):
         read_video(path, max_pixels=1000)
+
+
+# ------------------------------------------------------------------ ffmpeg errors (issue 11, 7)
+def _damaged_mp4s(tmp_path) -> dict:
+    good = write_video(tmp_path / "good.mp4", moving_frames(4), fps=4).read_bytes()
+    moov = good.find(b"moov") - 4  # the box header starts 4 bytes before its type
+    assert moov > 0
+    return {"moov_zeroed": good[:moov] + b"\0" * (len(good) - moov),
+            "truncated": good[:moov],
+            "not_a_video": b"\x00\x00\x00\x18ftypmp42" + b"x" * 200}
+
+
+@pytest.mark.parametrize("kind", ["moov_zeroed", "truncated", "not_a_video"])
+def test_damaged_mp4_error_names_ffmpegs_reason_not_its_banner(tmp_path, kind):
+    path = tmp_path / f"{kind}.mp4"
+    path.write_bytes(_damaged_mp4s(tmp_path)[kind])
+    with pytest.raises(VideoInputError) as info:
+        read_video(path)
+    msg = str(info.value)
+    assert re.search(r"moov atom not found|Invalid data found when processing input", msg), msg
+    assert "ffmpeg version" not in msg and "configuration:" not in msg and "\n" not in msg
+    assert str(path) in msg and "damaged" in msg
+    assert "ffmpeg version" in str(info.value.__cause__)  # the whole output stays in the chain
+
+
+def test_ffmpeg_write_failure_is_one_line_with_its_reason(tmp_path):
+    # x264 refuses frames wider than it can encode; the error is condensed, the temp file gone
+    with pytest.raises(RuntimeError) as info:
+        write_video(tmp_path / "wide.mp4", np.zeros((2, 2, 40000, 3), np.uint8), fps=4)
+    msg = str(info.value)
+    assert "40000x2" in msg and "wide.mp4" in msg and ".part" not in msg, msg
+    assert "\n" not in msg and "@ 0x" not in msg and "Error writing" not in msg
+    assert info.value.__cause__ is not None
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Unable to parse video header: ffmpeg version 7.0.2\n  built with gcc 8\n"
+     "  configuration: --enable-gpl\n  libavutil      59.  8.100 / 59.  8.100\n"
+     "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x3efcdec0] moov atom not found\n"
+     "[in#0 @ 0x3efcdbc0] Error opening input: Invalid data found when processing input\n",
+     "Unable to parse video header: moov atom not found"),
+    # mediapy's writer runs ffmpeg with -hide_banner: its first tagged line starts the output
+    ("Error writing 'x.mp4': [libx264 @ 0x1] invalid width x height (40000x2)\n"
+     "[vost#0:0/libx264 @ 0x2] Error while opening encoder\n",
+     "Error writing 'x.mp4': invalid width x height (40000x2)"),
+    ("ffmpeg version 7\n  built with gcc\n\n", ""),
+    ("no ffmpeg here\nat all", "no ffmpeg here at all"),
+])
+def test_ffmpeg_error_line(text, expected):
+    from i2v_nb.cli import one_line
+    from i2v_nb.io import ffmpeg_error_line
+
+    assert ffmpeg_error_line(text) == expected == one_line(text)

@@ -1,5 +1,5 @@
-"""Small helpers shared by the Studio's widgets: HTML snippets, data URIs, friendly errors, the
-log box and the capped inline video.
+"""Small helpers shared by the Studio's widgets: HTML snippets, data URIs, friendly errors and
+the log box (the capped inline video is :func:`i2v_nb.clip.inline_video_html`).
 
 Everything here but :class:`LogView` is plain Python (no widget state), so it is easy to test and
 reuse. Differences between ipywidgets 7 and 8 (and Colab) live in :mod:`i2v_nb.widgets._compat`.
@@ -17,6 +17,10 @@ from typing import Any, Callable
 import ipywidgets as W
 import numpy as np
 
+# the capped inline video (:func:`i2v_nb.clip.inline_video_html`) lives with Clip, whose show()
+# uses it too; its byte limit also bounds the download links here
+from i2v_nb.clip import MAX_INLINE_BYTES, MAX_INLINE_FRAMES, format_bytes
+
 __all__ = [
     "escape",
     "message_html",
@@ -27,19 +31,12 @@ __all__ = [
     "widget_classes",
     "style_widget",
     "LogView",
-    "inline_video_html",
     "download_link",
     "format_bytes",
     "MAX_INLINE_BYTES",
     "MAX_INLINE_FRAMES",
 ]
 
-#: Largest inline video (its HTML) and largest ``data:`` download link, in characters: a bigger
-#: one is never put in the page (a long clip's base64 would make the browser tab crawl or crash
-#: — the full file stays on disk and is offered by path, or by Colab's download).
-MAX_INLINE_BYTES = 8 * 2**20
-#: Most frames played inline; a longer clip shows its beginning, downscaled, with a note.
-MAX_INLINE_FRAMES = 480
 
 #: CSS for every part: HTML widgets use a 28 px line height by default (one-line labels), which
 #: spreads wrapped text apart; ``i2v-part`` is on each part's root.
@@ -163,17 +160,6 @@ def widget_classes(widget: Any) -> list[str]:
     return list(getattr(widget, "_dom_classes", ()))
 
 
-def format_bytes(n: int) -> str:
-    """``"3.2 MB"``, ``"850 kB"`` (decimal units, as browsers show downloads).
-
-    >>> format_bytes(3_200_000), format_bytes(850_000)
-    ('3.2 MB', '850 kB')
-    """
-    if n >= 1_000_000:
-        return f"{n / 1e6:.1f} MB"
-    return f"{max(1, round(n / 1e3))} kB"
-
-
 class LogView(W.HTML):
     """A log of error details (tracebacks) shown as text in a collapsed ``<details>`` box.
 
@@ -229,76 +215,6 @@ class LogView(W.HTML):
             '<pre class="i2v-log-text" style="max-height:240px;overflow:auto;font-size:11px;'
             'line-height:1.3;white-space:pre-wrap;margin:2px 0;">'
             f"{escape(self.text)}</pre></details>")
-
-
-def _display_size(width: int, height: int, max_size: int) -> tuple[int, int]:
-    """The size to play a ``width``×``height`` clip at: unchanged when its long side is at most
-    ``max_size``, else shrunk to fit, with even sides (H.264 needs them).
-
-    >>> _display_size(768, 432, 512), _display_size(255, 171, 512)
-    ((512, 288), (255, 171))
-    """
-    if max(width, height) <= max_size:
-        return width, height
-    scale = max_size / max(width, height)
-    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
-
-
-def inline_video_html(clip: Any, *, max_size: int = 512, max_bytes: int = MAX_INLINE_BYTES,
-                      max_frames: int = MAX_INLINE_FRAMES) -> tuple[str, str | None]:
-    """The clip as an inline looping ``<video>`` small enough for any browser tab.
-
-    The frames are downscaled so that the long side is at most ``max_size`` (even sizes, which
-    every browser plays), at most ``max_frames`` are played, and the HTML (a base64 H.264 mp4,
-    :meth:`Clip.show(return_html=True) <i2v_nb.clip.Clip.show>`) is kept under ``max_bytes`` by
-    playing fewer frames. The clip itself is never changed (the full file stays on disk).
-
-    Returns:
-        ``(html, note)``: ``note`` says what was left out (None when the whole clip is shown);
-        ``html`` is ``""`` when not even one frame fits.
-
-    >>> html, note = inline_video_html(clip)                       # doctest: +SKIP
-    """
-    from i2v_nb.clip import Clip
-
-    total = int(clip.num_frames)
-    w, h = _display_size(int(clip.width), int(clip.height), int(max_size))
-    n = max(1, min(total, int(max_frames)))
-    small = None
-    while True:
-        if (w, h) == (clip.width, clip.height) and n == total:
-            shown = clip
-        else:
-            if small is None or len(small) < n:
-                small = _resize_frames(clip.frames[:n], w, h)
-            shown = Clip(small[:n], fps=clip.fps)
-        html = shown.show(return_html=True)
-        if len(html) <= max_bytes:
-            break
-        if n == 1:
-            return "", (f"The clip is too large to play here ({format_bytes(len(html))} for one "
-                        f"frame, limit {format_bytes(max_bytes)}); open the saved file instead.")
-        n = max(1, min(n - 1, int(n * max_bytes / len(html) * 0.9)))
-    if n == total and (w, h) == (clip.width, clip.height):
-        return html, None
-    parts = []
-    if (w, h) != (clip.width, clip.height):
-        parts.append(f"downscaled to {w}×{h}")
-    if n < total:
-        parts.append(f"the first {n} of {total} frames ({n / clip.fps:.1f} of "
-                     f"{total / clip.fps:.1f} s)")
-    return html, "Playing " + ", ".join(parts) + " here; the full clip is kept on disk."
-
-
-def _resize_frames(frames: Any, width: int, height: int) -> np.ndarray:
-    """``(T, H, W, 3)`` uint8 frames resized to ``width``×``height`` (area filter)."""
-    import cv2
-
-    frames = np.asarray(frames)
-    if frames.shape[1:3] == (height, width):
-        return frames
-    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA)
-                     for f in frames])
 
 
 def download_link(data: bytes, mime: str, filename: str, *, css_class: str, label: str,

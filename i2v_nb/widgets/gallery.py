@@ -7,8 +7,8 @@ and parameters — show it, re-run it with changes, or pick two and compare them
 
 It reads the history from disk each time it refreshes (:meth:`History.list`), so a gallery made
 after a kernel restart shows every earlier clip. Showing a clip is :meth:`History.load` followed
-by :meth:`Clip.show(return_html=True) <i2v_nb.clip.Clip.show>` (downscaled and capped in size,
-as in the Preview).
+by :func:`~i2v_nb.clip.inline_video_html` (downscaled and capped in size, as in the Preview and
+:meth:`Clip.show`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from typing import Any, Callable
 import ipywidgets as W
 import traitlets
 
+from i2v_nb.clip import MAX_INLINE_BYTES, inline_video_html
 from i2v_nb.widgets._common import (
-    MAX_INLINE_BYTES,
     bytes_data_uri,
     escape,
     explain_error,
-    inline_video_html,
     message_html,
     style_widget,
 )

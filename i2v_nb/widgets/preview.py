@@ -6,11 +6,11 @@
 >>> preview.save_frame("last")                                     # doctest: +SKIP
 PosixPath('i2v_frames/clip_last.png')
 
-The video is :meth:`Clip.show(return_html=True) <i2v_nb.clip.Clip.show>` — an embedded base64
-H.264 mp4 in a ``<video loop autoplay muted>`` inside an ``HTML`` widget — which plays in
-JupyterLab, Notebook 7, Colab and VS Code (``ipywidgets.Video`` relies on binary widget messages
-that Colab handles badly). It is downscaled and capped in size (:func:`inline_video_html`): a
-long clip plays its beginning inline, with a note, and the full file stays on disk.
+The video is :func:`~i2v_nb.clip.inline_video_html` (what :meth:`Clip.show` uses too) — an
+embedded base64 H.264 mp4 in a ``<video loop autoplay muted>`` inside an ``HTML`` widget — which
+plays in JupyterLab, Notebook 7, Colab and VS Code (``ipywidgets.Video`` relies on binary widget
+messages that Colab handles badly). It is downscaled and capped in size: a long clip plays its
+beginning inline, with a note, and the full file stays on disk.
 
 Downloads are ``<a download href="data:...">`` links, so they work without a file server
 (Colab, Binder); a file too big for a link is named by its path instead. On Colab there are also
@@ -29,13 +29,12 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
+from i2v_nb.clip import MAX_INLINE_BYTES, inline_video_html
 from i2v_nb.widgets._common import (
-    MAX_INLINE_BYTES,
     bytes_data_uri,
     download_link,
     escape,
     format_bytes,
-    inline_video_html,
     message_html,
     style_widget,
 )
