@@ -92,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"continuity_report (full report):     {ours:7.2f} s wall "
           f"({1000 * ours / len(frames):.0f} ms/frame), {min(c_ours):.2f} s CPU")
     print(f"speed-up: {speedup:.1f}x wall, {min(c_naive) / min(c_ours):.1f}x CPU time")
+    if args.repeat > 1:
+        import statistics
+
+        print(f"spread over {args.repeat} runs: continuity_report median "
+              f"{statistics.median(t_ours):.2f} s, slowest {max(t_ours):.2f} s; naive median "
+              f"{statistics.median(t_naive):.2f} s, slowest {max(t_naive):.2f} s; speed-up of "
+              f"medians {statistics.median(t_naive) / statistics.median(t_ours):.1f}x")
     print(f"max |ΔSSIM|: to reference {d_ref:.2e}, to previous {d_prev:.2e}")
     print(f"camera: {report.camera_motion} ({report.camera_confidence:.2f}), flags: "
           f"{[str(f) for f in report.flags]}")
