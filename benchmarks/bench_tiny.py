@@ -24,7 +24,7 @@ def main() -> None:
     import torch
     from PIL import Image
 
-    from i2v_nb.synthesis.tiny import (
+    from i2v_nb.testing import (
         TINY_DEFAULTS,
         TINY_FAMILIES,
         tiny_pipeline,

@@ -33,7 +33,7 @@ _LAZY: dict[str, str] = {
     # images, video, clips, history
     "load_image": "i2v_nb.io",
     "fit_image": "i2v_nb.io",
-    "read_video": "i2v_nb.io",
+    "read_video": "i2v_nb.clip",
     "write_video": "i2v_nb.io",
     "to_uint8": "i2v_nb._media",
     "Clip": "i2v_nb.clip",
@@ -82,7 +82,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from i2v_nb._media import to_uint8
     from i2v_nb.analysis import StructureReport, analyze, suggest_prompts
-    from i2v_nb.clip import Clip
+    from i2v_nb.clip import Clip, read_video
     from i2v_nb.diagnostics import ContinuityReport, check_camera, compare_clips, continuity_report
     from i2v_nb.errors import (
         GenerationStopped,
@@ -96,7 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         VideoInputError,
     )
     from i2v_nb.history import History
-    from i2v_nb.io import fit_image, load_image, read_video, write_video
+    from i2v_nb.io import fit_image, load_image, write_video
     from i2v_nb.prompting import MotionSpec, build_prompt, parse_prompt, prompt_variations
     from i2v_nb.samples import sample_image, sample_names
     from i2v_nb.synthesis import generate, generate_many, get_model, models

@@ -13,7 +13,7 @@ import numpy as np
 
 from i2v_nb.errors import VideoInputError
 
-__all__ = ["to_uint8", "as_frames", "image_to_array", "user_umask", "apply_umask"]
+__all__ = ["to_uint8", "as_frames", "to_grey", "user_umask", "apply_umask"]
 
 _UMASK: int | None = None
 _UMASK_LOCK = threading.Lock()
@@ -98,18 +98,26 @@ def to_uint8(array: Any) -> np.ndarray:
                     "pass uint8, uint16, bool or float values in [0, 1]")
 
 
-def image_to_array(image: Any) -> np.ndarray:
-    """Return an ``(H, W, 3)`` uint8 array from a PIL image or an array (through ``load_image``).
+def to_grey(image: Any) -> np.ndarray:
+    """Convert an ``(H, W, 3)`` RGB uint8 image (or ``(T, H, W, 3)`` frames) to uint8 luma: the
+    one grey conversion of the package.
 
-    >>> image_to_array(np.zeros((4, 6, 3), np.uint8)).shape
-    (4, 6, 3)
+    Uses OpenCV's ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B, rounded), the same as
+    ``cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)``. A 2-D array is returned unchanged.
+
+    >>> to_grey(np.full((2, 2, 3), 200, np.uint8))[0, 0]
+    np.uint8(200)
+    >>> to_grey(np.zeros((3, 4, 5, 3), np.uint8)).shape
+    (3, 4, 5)
     """
-    if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3 \
-            and image.dtype == np.uint8:
-        return image
-    from i2v_nb.io import load_image  # local: io imports PIL, keep this module light
+    import cv2  # local: keep this module light
 
-    return np.asarray(load_image(image))
+    a = np.asarray(image)
+    if a.ndim == 2:
+        return a
+    if a.ndim == 4:
+        return np.stack([cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in a])
+    return cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_RGB2GRAY)
 
 
 def as_frames(frames: Any, *, name: str = "frames") -> np.ndarray:

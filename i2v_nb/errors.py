@@ -18,6 +18,11 @@ __all__ = [
     "GenerationStopped",
     "OutOfMemory",
     "HistoryError",
+    "AnimatedImageWarning",
+    "ResolutionSnapWarning",
+    "VideoTruncatedWarning",
+    "SidecarWarning",
+    "DamagedEntryWarning",
 ]
 
 
@@ -55,3 +60,27 @@ class OutOfMemory(I2VError, RuntimeError):
 
 class HistoryError(I2VError, ValueError):
     """A history entry is missing or damaged."""
+
+
+# -- warnings: soft problems, the work goes on -------------------------------------------------
+
+class AnimatedImageWarning(I2VWarning):
+    """An animated image (GIF, WebP, APNG…) was given; only its first frame is used."""
+
+
+class ResolutionSnapWarning(I2VWarning):
+    """A requested size was changed to satisfy a rule (a multiple of N, even sizes…)."""
+
+
+class VideoTruncatedWarning(I2VWarning):
+    """A video had more frames than ``read_video`` may hold; only the first ones were read."""
+
+
+class SidecarWarning(I2VWarning):
+    """A clip's JSON sidecar (or one field of it) is damaged and was ignored, or metadata had to
+    be shortened to be stored; the message names the file, the field and the rule."""
+
+
+class DamagedEntryWarning(I2VWarning):
+    """A history entry could not be read and was skipped (or its damaged source image was left
+    out)."""

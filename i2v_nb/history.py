@@ -17,7 +17,7 @@ writer's host and process id; each :meth:`History.add` removes leftovers of kill
 folder (another host's, or one whose process id was reused) untouched for 15 minutes.
 
 Sidecars are untrusted (a damaged disk, a hand edit): an entry is listed only if its sidecar
-passes every rule of :func:`i2v_nb.clip.parse_sidecar`, states fps, frame count and size, and its
+passes every rule of :func:`i2v_nb.io.parse_sidecar`, states fps, frame count and size, and its
 video file exists with an intact container (header and declared sizes); others are skipped
 with a :class:`DamagedEntryWarning`. :meth:`History.load` applies the same checks, so what
 ``list()`` shows loads, and what loads is listed (damage inside compressed video data that the
@@ -46,7 +46,8 @@ import time
 import warnings
 from typing import TYPE_CHECKING, BinaryIO, Iterator
 
-from i2v_nb.errors import HistoryError, I2VWarning
+from i2v_nb.errors import DamagedEntryWarning, HistoryError
+from i2v_nb.io.checks import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.clip import Clip
@@ -62,11 +63,7 @@ _ID_RE = re.compile(r"^\d{8}-\d{6}(?:-\d{6})?-[0-9a-f]{6,16}$")
 #: A ``.tmp-…`` folder untouched this long is a leftover, whoever wrote it.
 _STALE_TMP_S = 15 * 60
 _HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
-_VIDEO_FORMATS = ("mp4", "webm", "gif", "webp")
-
-
-class DamagedEntryWarning(I2VWarning):
-    """A history entry could not be read and was skipped."""
+_VIDEO_FORMATS = tuple(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)  # mp4, webm, gif, webp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,8 +146,7 @@ class History:
             VideoInputError: when the clip's fps cannot be written in ``format`` (checked before
                 anything is written).
         """
-        from i2v_nb.clip import _write_text_atomic, sidecar_text
-        from i2v_nb.io import check_fps
+        from i2v_nb.io import check_fps, sidecar_text, write_text_atomic
 
         if format not in _VIDEO_FORMATS:
             raise HistoryError(f"format must be mp4, webm, gif or webp, got {format!r}")
@@ -174,7 +170,7 @@ class History:
             if clip.source is not None:
                 clip.source.save(tmp / SOURCE_NAME)
             clip.thumbnail(256).save(tmp / THUMB_NAME, quality=85)
-            _write_text_atomic(tmp / SIDECAR_NAME, text)
+            write_text_atomic(tmp / SIDECAR_NAME, text)
             while True:
                 target = self.root / entry_id
                 try:
@@ -185,7 +181,7 @@ class History:
                         raise
                     entry_id = self._new_id()
                     document["id"] = entry_id
-                    _write_text_atomic(tmp / SIDECAR_NAME, sidecar_text(document))
+                    write_text_atomic(tmp / SIDECAR_NAME, sidecar_text(document))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -223,7 +219,7 @@ class History:
     # -- reading -----------------------------------------------------------------------------
     def _read_entry(self, folder: pathlib.Path) -> HistoryEntry:
         """The entry in ``folder``; HistoryError naming the damage when it breaks any rule."""
-        from i2v_nb.clip import parse_sidecar
+        from i2v_nb.io import parse_sidecar
 
         doc, problems = parse_sidecar(folder / SIDECAR_NAME)
         if doc is None and not problems:
@@ -317,7 +313,8 @@ class History:
             HistoryError: for an odd or unknown id, or a damaged entry.
         """
         from i2v_nb.errors import ImageInputError, VideoInputError
-        from i2v_nb.io import load_image, read_video
+        from i2v_nb.clip import read_video
+        from i2v_nb.io import load_image
 
         entry = self.entry(entry_id)
         try:

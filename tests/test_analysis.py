@@ -28,6 +28,8 @@ from i2v_nb.analysis import (
     thirds_position,
 )
 from i2v_nb.errors import ImageInputError
+from i2v_nb.prompting import parse_prompt
+from i2v_nb.samples import sample_image
 
 SAMPLES = ["astronaut", "chelsea", "coffee", "rocket"]
 
@@ -406,24 +408,57 @@ def test_suggest_prompts_for_a_landscape():
     assert any("pan" in p for p in prompts)
 
 
-def test_suggest_prompts_parse_back():
-    prompting = pytest.importorskip("i2v_nb.prompting")
-    r = analyze(two_tone(), depth="classical")
-    for p in suggest_prompts(r):
-        prompting.parse_prompt(p)  # understood without error
+# every phrase suggest_prompts writes -> what parse_prompt must read back from it
+CAMERA_PHRASES = {
+    "slow zoom in on the subject": {"zoom_in"},
+    "slow zoom out": {"zoom_out"},
+    "slow orbit around the subject": {"orbit_left", "orbit_right"},
+    "slow pan left": {"pan_left"},
+    "slow pan right": {"pan_right"},
+    "slow tilt up": {"tilt_up"},
+    "slow dolly in": {"dolly_in"},
+    "static camera": {"static"},
+}
+EFFECT_PHRASES = {
+    "clouds drifting": "clouds_drift",
+    "water ripples": "water_ripples",
+    "gentle waves": "waves",
+    "wind in the trees": "wind",
+    "wind in the hair": "wind",
+    "clothes moving in the wind": "wind",
+    "light fog": "fog",
+    "soft light flicker": "light_change",
+}
+
+
+def test_suggest_prompts_parse_back_to_their_motion(sample_reports):
+    """Each suggestion is in parse_prompt's vocabulary: it reads back the camera and effects."""
+    reports = [analyze(two_tone(), depth="classical"), *sample_reports.values()]
+    checked = 0
+    for r in reports:
+        for p in suggest_prompts(r, n=20):
+            move, *effects = p.split(", ")
+            spec = parse_prompt(p)
+            assert spec.camera in CAMERA_PHRASES[move], (p, spec.camera)
+            assert spec.speed == pytest.approx(0.25 if move.startswith("slow") else 0.5), p
+            assert set(spec.environment) == {EFFECT_PHRASES[e] for e in effects}, p
+            checked += 1
+    assert checked > 20
 
 
 def test_suggest_prompts_seed_reorders_alternatives_only():
     r = analyze(disk_image(), depth="classical")
-    a, b = suggest_prompts(r, seed=0), suggest_prompts(r, seed=5)
-    assert a[0] == b[0] and sorted(a) != [] and set(b) <= set(suggest_prompts(r, n=20))
+    a, b = suggest_prompts(r, n=20, seed=0), suggest_prompts(r, n=20, seed=5)
+    assert a[0] == b[0] and sorted(a) == sorted(b) and a != b
+    assert suggest_prompts(r, n=20) == a  # the default seed is the report's (0)
+    assert suggest_prompts(r, n=20, seed=5) == b
+    assert suggest_prompts(r, n=2, seed=5) == b[:2]
     with pytest.raises(ValueError):
         suggest_prompts(r, n=0)
 
 
 def test_lake_sample_landscape():
-    samples = pytest.importorskip("i2v_nb.samples")
-    r = analyze(samples.sample_image("lake"), depth="classical")
+    r = analyze(sample_image("lake"), depth="classical")
     assert {"sky", "water", "foliage"} <= set(r.movable)
     assert r.horizon_y is not None and 0.4 < r.horizon_y / r.shape[0] < 0.7
     assert "sky above the subject" in r.relations and "water below the subject" in r.relations
@@ -431,8 +466,7 @@ def test_lake_sample_landscape():
     assert r.depth[sky].mean() > r.depth[water].mean() + 0.3     # sky far, lake nearer
     prompts = suggest_prompts(r)
     assert "clouds drifting" in " ".join(prompts) and "waves" in prompts[0]
-    prompting = pytest.importorskip("i2v_nb.prompting")
-    spec = prompting.parse_prompt(prompts[0])
+    spec = parse_prompt(prompts[0])
     assert spec.camera != "static" and spec.environment
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from i2v_nb.analysis import classical_depth, motion_region_masks
+from i2v_nb.errors import ImageInputError
 
 KEYS = {"sky", "water", "foliage", "hair", "fabric"}
 
@@ -83,11 +84,16 @@ def test_classical_depth_sky_is_farthest():
     assert d[:40].mean() > d[60:].max() - 0.02
 
 
-def test_classical_depth_with_regions():
+def test_classical_depth_with_regions_pulls_each_region_to_its_mean():
     img = _noise(64, 96, seed=5)
-    regions = (np.arange(96)[None, :] // 32).repeat(64, axis=0)
+    regions = (np.arange(64)[:, None] // 16).repeat(96, axis=1)  # four horizontal bands
+    plain = classical_depth(img)
     d = classical_depth(img, regions=regions)
     assert d.shape == (64, 96) and d.dtype == np.float32 and 0 <= d.min() and d.max() <= 1
+    for k in range(4):  # flatter inside every region than without the regions
+        assert d[regions == k].std() < 0.85 * plain[regions == k].std(), k
+    with pytest.raises(ImageInputError, match="regions has shape"):
+        classical_depth(img, regions=regions[:, :50])
 
 
 def test_classical_depth_is_fast():

@@ -13,9 +13,6 @@ from i2v_nb.analysis import depth as depth_module
 from i2v_nb.analysis.depth import DepthFallbackWarning, load_depth_model
 from i2v_nb.errors import I2VWarning, ModelUnavailable
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
-
 
 @pytest.fixture(scope="module")
 def tiny_depth_model(tmp_path_factory):

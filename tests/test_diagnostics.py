@@ -267,6 +267,24 @@ def test_optical_flow_measures_a_known_shift():
     assert np.median(inner[:, 1]) == pytest.approx(-2, abs=0.2)
 
 
+def test_dis_flow_and_sample_flow_are_the_steps_of_optical_flow_and_track_points():
+    from i2v_nb.diagnostics.flow import dis_flow, sample_flow, track_points
+
+    clip = pan_clip(4, -2, num=3)
+    g0, g1 = to_grey(clip[0]), to_grey(clip[1])
+    np.testing.assert_array_equal(dis_flow("fast").calc(g0, g1, None),
+                                  optical_flow(clip[0], clip[1], max_side=None))
+    with pytest.raises(ParameterError, match="'slowest'"):
+        dis_flow("slowest")
+    flows = [optical_flow(clip[t], clip[t + 1], max_side=None) for t in range(2)]
+    pts = np.array([[100.5, 60.25], [30.0, 40.0], [-5.0, 500.0]])  # the last one is outside
+    tracks = track_points(flows, pts)
+    step = sample_flow(flows[0], pts)
+    np.testing.assert_allclose(tracks[1], pts + step, rtol=1e-6)
+    np.testing.assert_allclose(step[2], flows[0][H - 1, 0])  # nearest border pixel
+    assert np.median(step[:2, 0]) == pytest.approx(4, abs=0.3)
+
+
 def test_occlusion_mask_and_warp_error():
     clip = pan_clip(5, 0, num=2)
     fw = optical_flow(clip[0], clip[1], max_side=None)
@@ -419,7 +437,7 @@ def test_morph_away_from_the_source_is_an_identity_loss():
 
 
 def test_report_reads_an_mp4_written_with_write_video(tmp_path):
-    from i2v_nb.io import read_video, write_video
+    from i2v_nb import read_video, write_video
 
     clip = pan_clip(-6, 0, num=10)
     path = write_video(tmp_path / "pan.mp4", clip, fps=8)

@@ -12,7 +12,7 @@ import pytest
 from i2v_nb import Clip
 from i2v_nb.clip import MAX_INLINE_FRAMES, inline_video_html
 from i2v_nb.errors import ParameterError
-from i2v_nb.io import read_video
+from i2v_nb.clip import read_video
 
 
 def embedded_frames(html: str, tmp_path) -> np.ndarray:

@@ -10,8 +10,11 @@ import pytest
 
 from i2v_nb.errors import GenerationStopped, I2VWarning, ParameterError
 from i2v_nb.prompting import CAMERA_MOVES, ENVIRONMENT_EFFECTS, MotionSpec
+from i2v_nb.synthesis.numbers import check_number
 from i2v_nb.synthesis.preview import (
     PREVIEW_DEFAULTS,
+    PREVIEW_LIMITS,
+    check_preview_budget,
     plan_preview,
     preview_size,
     render_preview,
@@ -336,3 +339,59 @@ def test_preview_size():
     assert preview_size((300, 200)) == (300, 200)
     assert preview_size((1000, 500), height=128) == (256, 128)
     assert preview_size((1000, 500), 64, 64) == (64, 64)
+
+
+def test_limits_are_the_data_the_checks_use():
+    top, low, high = PREVIEW_LIMITS["max_frames"], PREVIEW_LIMITS["min_side"], \
+        PREVIEW_LIMITS["max_side"]
+    p = validate_preview_params(num_frames=top, width=low, height=low)
+    assert (p["num_frames"], p["width"]) == (top, low)
+    assert validate_preview_params(width=high)["width"] == high
+    for bad in (dict(num_frames=top + 1), dict(width=low - 2), dict(height=high + 2)):
+        with pytest.raises(ParameterError, match=f"{top}|{low} to {high}"):
+            validate_preview_params(**bad)
+    cap = PREVIEW_LIMITS["max_voxels"]
+    check_preview_budget(1, 1, cap)
+    with pytest.raises(ParameterError, match=f"{cap:,}"):
+        check_preview_budget(1, 1, cap + 1)
+    with pytest.raises(TypeError):
+        PREVIEW_LIMITS["max_fps"] = 1000.0  # read-only data
+
+
+def test_fps_is_the_writers_rule_under_the_engines_cap():
+    from i2v_nb.io import MAX_FPS, MIN_FPS
+    from i2v_nb.io import check_fps as writer_fps
+
+    top = PREVIEW_LIMITS["max_fps"]
+    assert MIN_FPS < top < MAX_FPS and writer_fps(top) == top  # a cap inside the writer's range
+    assert validate_preview_params(fps=MIN_FPS)["fps"] == MIN_FPS
+    assert validate_preview_params(fps=top)["fps"] == top
+    for fps in (MIN_FPS / 2, top + 0.5, MAX_FPS + 1):
+        with pytest.raises(ParameterError, match=f"fps={fps!r} for the preview engine: .* to "
+                                                 f"{top:g} frames per second") as e:
+            validate_preview_params(fps=fps)
+        with pytest.raises(ParameterError) as r:
+            render_preview(IMG, "zoom in", num_frames=2, fps=fps)
+        assert str(r.value) == str(e.value)  # one rule for the validator and the engine
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(False), "0.5", b"1", 1 + 0j, np.complex128(1),
+                                   [0.5], np.zeros(2), 10**400, float("inf"), float("nan")])
+def test_numbers_are_read_by_the_one_parser(value):
+    with pytest.raises(ParameterError, match="intensity=") as preview:
+        validate_preview_params(intensity=value)
+    with pytest.raises(ParameterError) as parser:
+        check_number(value, "intensity", owner="the preview engine")
+    assert str(preview.value) == str(parser.value)
+
+
+def test_snapped_values_warn_at_the_callers_line():
+    import inspect
+
+    for call, match in ((lambda: validate_preview_params(num_frames=12.4), "12.4 -> 12"),
+                        (lambda: validate_preview_params(width=513), "513 -> 514"),
+                        (lambda: plan_preview(IMG, "zoom in", num_frames=2.5), "2.5 -> 2")):
+        line = inspect.getsourcelines(call)[1]
+        with pytest.warns(I2VWarning, match=match) as record:
+            call()
+        assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]

@@ -4,6 +4,8 @@ prompt_variations keeping the motion."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +24,10 @@ from i2v_nb.prompting import (
     prompt_variations,
     resolve_family,
 )
+from i2v_nb.prompting.rules import CAMERA_KINDS, compiled_rules
+from i2v_nb.prompting.vocabulary import SUBJECT_MOTIONS
+from i2v_nb.prompting.wording import describe_motion, speed_bucket
+from i2v_nb.prompting.writers import guess_family
 
 # prompt -> expected fields (only the fields named are checked; lists compared as sets)
 TABLE: list[tuple[str, dict]] = [
@@ -83,6 +89,8 @@ TABLE: list[tuple[str, dict]] = [
     ("day to night timelapse over the city", dict(environment=["day_to_night"],
                                                   free_text="the city")),
     ("candle flickering in a dark room", dict(environment=["fire_flicker"])),
+    ("shadows move across the wall", dict(camera="static", environment=["light_change"],
+                                          free_text="the wall")),
     ("ripples on the lake, very slowly zoom in",
      dict(camera="zoom_in", speed=0.1, environment=["water_ripples"])),
     ("flag waving, camera tilts up", dict(camera="tilt_up", environment=["wind"], subject=[])),
@@ -117,8 +125,12 @@ def test_parse_prompt_table(text, expected):
             assert got == want, (name, got)
 
 
-def test_table_is_large_enough():
-    assert len(TABLE) >= 40
+def test_table_covers_the_vocabulary():
+    """Every camera move and environment effect is the expected answer of some row above."""
+    cameras = {expected.get("camera") for _, expected in TABLE}
+    effects = {e for _, expected in TABLE for e in expected.get("environment", [])}
+    assert set(CAMERA_MOVES) <= cameras, set(CAMERA_MOVES) - cameras
+    assert set(ENVIRONMENT_EFFECTS) <= effects, set(ENVIRONMENT_EFFECTS) - effects
 
 
 def test_very_long_prompt():
@@ -320,3 +332,85 @@ def test_repeated_prompts_give_independent_specs():
     again = parse_prompt("slow zoom in, clouds drifting")
     assert again.camera == "zoom_in" and "rain" not in again.environment
     assert again is not first and again == parse_prompt("slow zoom in, clouds drifting")
+
+
+# ------------------------------------------------- the package's layers and the family lookup
+
+
+def test_prompting_imports_nothing_above_it():
+    """prompting sits below synthesis: importing it (every module of it) loads no synthesis,
+    widgets or diagnostics module."""
+    code = ("import sys, i2v_nb.prompting, pkgutil, importlib\n"
+            "for m in pkgutil.iter_modules(i2v_nb.prompting.__path__):\n"
+            "    importlib.import_module('i2v_nb.prompting.' + m.name)\n"
+            "up = sorted(m for m in sys.modules if m.split('.')[:2] in "
+            "(['i2v_nb', 'synthesis'], ['i2v_nb', 'widgets'], ['i2v_nb', 'diagnostics']))\n"
+            "print(up)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_every_registry_preset_name_and_hub_id_gives_its_family():
+    """Callers may pass a registry model name (or hub id) as a string: the family read from the
+    name must be the preset's own family, for every registered preset."""
+    presets = i2v_nb.models()
+    assert len({p.family for p in presets}) >= 6  # real presets, the preview engine, tiny twins
+    for preset in presets:
+        for name in (preset.name, preset.name.upper(), f"  {preset.name} ", preset.hub_id):
+            if name is None:
+                continue
+            assert resolve_family(name) == preset.family, (name, preset.family)
+            assert guess_family(name) == preset.family, name
+        spec = parse_prompt("slow zoom in, rain, no wind")
+        by_preset, by_name = build_prompt(spec, preset), build_prompt(spec, preset.name)
+        assert by_preset == by_name == build_prompt(spec, preset.family)
+        assert by_preset["family"] == preset.family
+
+
+def test_preset_objects_are_read_by_their_family_attribute():
+    """A preset whose name names no family still works when passed as the object; its name
+    alone gives an error that says to pass the preset."""
+    preset = dataclasses.replace(i2v_nb.get_model("ltx-video"), name="my-house-model")
+    assert build_prompt("pan left", preset)["family"] == "ltx"
+    assert guess_family("my-house-model") is None
+    with pytest.raises(ParameterError, match=r"no known family.*get_model\(name\)"):
+        build_prompt("pan left", "my-house-model")
+    with pytest.raises(ParameterError, match="no known family"):
+        resolve_family(type("P", (), {"family": "sora"})())
+    with pytest.raises(ParameterError, match="no known family"):
+        resolve_family(None)
+
+
+def test_parser_rules_name_only_vocabulary_entries():
+    rules = compiled_rules()
+    assert {r[1] for r in rules["camera"]} == set(CAMERA_MOVES)
+    assert {r[1] for r in rules["subject"]} == set(SUBJECT_MOTIONS)
+    assert {r[1] for r in rules["env"]} == set(ENVIRONMENT_EFFECTS)
+    kinds = {r[2] for r in rules["camera"]}
+    assert kinds == set(CAMERA_KINDS)
+    assert {m for moves in CAMERA_KINDS.values() for m in moves} == set(CAMERA_MOVES) - {"static"}
+    for _, speed, intensity in rules["tempo"]:
+        assert speed is not None or intensity is not None
+        assert all(v is None or 0.0 <= v <= 1.0 for v in (speed, intensity))
+
+
+@pytest.mark.parametrize("style", ["long", "short"])
+def test_canonical_wording_parses_back_for_every_entry(style):
+    """describe_motion's canonical words for each camera move at each speed level, and for each
+    subject motion and environment effect, parse back to the same entry and level."""
+    for camera in CAMERA_MOVES:
+        for speed in (0.1, 0.25, 0.5, 0.8, 0.95):
+            text = describe_motion(MotionSpec(camera=camera, speed=speed), style=style)
+            back = parse_prompt(text)
+            assert back.camera == camera, (text, back.camera)
+            if camera != "static":
+                assert speed_bucket(back.speed) == speed_bucket(speed), (text, back.speed)
+    for effect in ENVIRONMENT_EFFECTS:
+        text = describe_motion(MotionSpec(environment=[effect]), style=style)
+        assert parse_prompt(text).environment == [effect], text
+    for motion in SUBJECT_MOTIONS:
+        text = describe_motion(MotionSpec(subject=[motion]), style=style)
+        assert parse_prompt(text).subject == [motion], text
+    text = describe_motion(MotionSpec(negative=["rain", "zoom_in", "zoom_out"]), style=style)
+    assert set(parse_prompt(text).negative) == {"rain", "zoom_in", "zoom_out"}, text

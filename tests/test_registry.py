@@ -98,9 +98,10 @@ def test_defaults_obey_own_rules():
 
 
 def test_tiny_presets_cover_tiny_families():
-    tiny = pytest.importorskip("i2v_nb.synthesis.tiny")
+    from i2v_nb import testing as tiny
+
     by_twin = {m.twin: m for m in models() if m.is_tiny}
-    assert set(tiny.TINY_FAMILIES) | set(getattr(tiny, "TINY_EXTRA_FAMILIES", ())) == set(by_twin)
+    assert set(tiny.TINY_FAMILIES) == set(by_twin)
     for family, call in tiny.TINY_DEFAULTS.items():
         m = by_twin[family]
         assert m.hub_id is None and m.pipeline_class == tiny.TINY_PIPELINE_CLASSES[family]
@@ -144,6 +145,69 @@ def test_framepack_sections_rule():
 def test_legal_frames_pass_silently(name, legal):
     out, caught = quiet_validate(get_model(name), num_frames=legal)
     assert out["num_frames"] == legal and caught == []
+
+
+def _windows(m: ModelPreset) -> list:
+    """``latent_window_size`` values to try: None (the default) and, for sectioned models, a few
+    inside the knob's range."""
+    if not m.sectioned:
+        return [None]
+    knob = m.knobs["latent_window_size"]
+    return [None, *sorted({int(knob.low), 2, 5, int(knob.high)} & set(range(int(knob.low),
+                                                                            int(knob.high) + 1)))]
+
+
+@pytest.mark.parametrize("preset", DIFFUSERS, ids=lambda m: m.name)
+def test_frame_rule_methods_match_validate(preset):
+    """legal_frames / frame_range / snap_frames are the rule validate() applies: every legal
+    count passes silently, every other count warns, and snap_frames is the nearest legal count
+    (ties up), found here by brute force over legal_frames."""
+    for lws in _windows(preset):
+        kw = {} if lws is None else {"latent_window_size": lws}
+        legal = list(preset.legal_frames(**kw))
+        assert legal == sorted(set(legal)) and legal
+        assert preset.frame_range(**kw) == (legal[0], legal[-1])
+        assert all(preset.min_frames <= n <= preset.max_frames for n in legal)
+        if len(legal) > 1:
+            assert {b - a for a, b in zip(legal, legal[1:])} == {preset.frame_stride(**kw)}
+        top = legal[-1]  # every count up to 300, and around the largest (FramePack: 1801)
+        for n in sorted({*range(1, min(top, 300)), *range(max(1, top - 60), top + 40)}):
+            nearest = min(legal, key=lambda v: (abs(v - n), -v))
+            assert preset.snap_frames(n, **kw) == nearest, (preset.name, lws, n)
+            out, caught = quiet_validate(preset, num_frames=n, **kw)
+            assert out["num_frames"] == nearest
+            assert (caught == []) == (n in legal), (preset.name, lws, n, caught)
+
+
+def test_frame_rule_methods_pinned():
+    fp = get_model("framepack")
+    assert fp.frame_stride() == 36 and fp.frame_stride(latent_window_size=5) == 20
+    assert fp.frame_range(latent_window_size=5) == (21, 1801)
+    assert list(get_model("tiny-ltx").legal_frames()) == [9, 17]
+    assert get_model("cogvideox-5b-i2v").legal_frames() == (49,)
+    assert get_model("wan2.1-i2v-480p").frame_range() == (5, 81)
+    assert get_model("svd-xt").snap_frames(1) == 2 and get_model("hunyuanvideo-i2v").snap_frames(99) == 101
+
+
+@pytest.mark.parametrize("preset", DIFFUSERS, ids=lambda m: m.name)
+def test_snap_size_obeys_the_size_rule(preset):
+    import random
+
+    rng = random.Random(preset.name)
+    sizes = [(rng.randint(1, 3000), rng.randint(1, 3000)) for _ in range(150)]
+    for w, h in sizes + [(preset.defaults["width"], preset.defaults["height"])]:
+        sw, sh = preset.snap_size(w, h)
+        if preset.fixed_sizes is not None:
+            assert (sw, sh) in preset.fixed_sizes
+        else:
+            assert sw % preset.size_multiple == 0 and sh % preset.size_multiple == 0
+            assert sw * sh <= preset.max_pixels and sw > 0 and sh > 0
+        assert preset.snap_size(sw, sh) == (sw, sh)  # a legal size is kept
+        out, caught = quiet_validate(preset, width=w, height=h)
+        assert (out["width"], out["height"]) == (sw, sh)
+        assert (caught == []) == ((w, h) == (sw, sh))
+    with pytest.raises(ParameterError, match="positive"):
+        preset.snap_size(0, 480)
 
 
 @pytest.mark.parametrize("name,size,expected", [
@@ -267,7 +331,7 @@ def test_auto_profile_picks_by_free_memory():
 
 def test_import_stays_light():
     code = ("import sys, i2v_nb.synthesis.registry, i2v_nb.synthesis.memory, "
-            "i2v_nb.synthesis.diffusers_backend; "
+            "i2v_nb.synthesis.diffusers_backend, i2v_nb.testing; "
             "print(any(m in sys.modules for m in ('torch', 'diffusers', 'transformers')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -41,10 +41,22 @@ def test_cli_history_lists_saved_clips(tmp_path, capsys):
 
 def test_cli_parser_knows_every_job():
     parser = build_parser()
+    jobs = {}
     for argv in (["generate", "a.png", "zoom in", "--model", "preview", "--frames", "9"],
                  ["analyze", "a.png", "--out", "r.png"], ["diagnose", "v.mp4", "--out", "r.png"],
                  ["demo"], ["models"], ["history"], ["lab"]):
-        assert parser.parse_args(argv).func is not None
+        args = parser.parse_args(argv)
+        assert args.command == argv[0]
+        jobs[argv[0]] = args
+    assert len({id(a.func) for a in jobs.values()}) == len(jobs)  # one handler per job
+    g = jobs["generate"]
+    assert (g.image, g.prompt, g.model, g.num_frames, g.seed) == ("a.png", "zoom in", "preview",
+                                                                  9, 0)
+    assert (jobs["analyze"].out, jobs["analyze"].depth) == ("r.png", "classical")
+    assert jobs["demo"].sample == "lake" and jobs["history"].history == "i2v_outputs"
+    for argv in ([], ["teleport"], ["generate"], ["generate", "a.png", "--model", "dall-e"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(argv)
 
 
 def test_console_script_and_module_entry_point():

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import socket
 
+import diffusers  # required dependencies: a missing one fails, never skips
 import numpy as np
 import pytest
+import torch
 
 from i2v_nb.errors import ParameterError
-from i2v_nb.synthesis.tiny import (
+from i2v_nb.testing import (
     TINY_DEFAULTS,
     TINY_FAMILIES,
     TINY_OUTPUT_FRAMES,
@@ -17,9 +19,6 @@ from i2v_nb.synthesis.tiny import (
 )
 
 pytestmark = pytest.mark.slow
-
-torch = pytest.importorskip("torch")
-diffusers = pytest.importorskip("diffusers")
 
 ALL = TINY_FAMILIES
 # Families whose pipeline takes a text prompt (SVD does not).

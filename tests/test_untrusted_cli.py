@@ -643,7 +643,7 @@ def test_unreachable_hub_fails_in_seconds(online, monkeypatch, which, endpoint):
 
 
 def test_a_loaded_pipeline_survives_an_offline_lookup(monkeypatch):
-    from i2v_nb.synthesis import diffusers_backend as db
+    from i2v_nb.synthesis.diffusers_backend import load as db
 
     sentinel = object()
     monkeypatch.setitem(db._CACHE, "key", ("tiny-wan", "fast", "float32", "cpu"))

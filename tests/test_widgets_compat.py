@@ -24,7 +24,7 @@ from PIL import Image
 import i2v_nb
 from i2v_nb.clip import inline_video_html
 from i2v_nb.history import History
-from i2v_nb.io import read_video
+from i2v_nb.clip import read_video
 from i2v_nb.widgets import DiagnosticsTab, Preview, RunControls, Studio
 from i2v_nb.widgets._common import LogView
 from i2v_nb.widgets._compat import (

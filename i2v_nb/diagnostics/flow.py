@@ -19,6 +19,8 @@ import numpy as np
 
 __all__ = [
     "optical_flow",
+    "dis_flow",
+    "work_shape",
     "warp_image",
     "occlusion_mask",
     "warp_error",
@@ -34,7 +36,19 @@ __all__ = [
 _PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}
 
 
-def _dis(preset: str):
+def dis_flow(preset: str = "fast"):
+    """A new OpenCV DIS optical-flow estimator for ``preset`` (what :func:`optical_flow` uses).
+
+    Create it once and call ``.calc(grey0, grey1, None)`` on many uint8 greyscale pairs of the
+    same size to skip the per-call set-up (the continuity report does).
+
+    >>> a = np.zeros((32, 32), np.uint8)
+    >>> dis_flow("fast").calc(a, a, None).shape
+    (32, 32, 2)
+
+    Raises:
+        ParameterError: ``preset`` is not ``"ultrafast"``, ``"fast"`` or ``"medium"``.
+    """
     import cv2
 
     if preset not in _PRESETS:
@@ -95,7 +109,7 @@ def optical_flow(frame0: np.ndarray, frame1: np.ndarray, *, preset: str = "fast"
     g0, g1 = _grey(frame0), _grey(frame1)
     h, w = g0.shape
     shape = work_shape(h, w, max_side)
-    flow = _dis(preset).calc(_resize_grey(g0, shape), _resize_grey(g1, shape), None)
+    flow = dis_flow(preset).calc(_resize_grey(g0, shape), _resize_grey(g1, shape), None)
     if shape != (h, w):
         flow = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
         flow[..., 0] *= w / shape[1]
@@ -357,7 +371,22 @@ def grid_points(height: int, width: int, *, grid_size: int = 10) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
 
-def _bilinear(flow: np.ndarray, pts: np.ndarray) -> np.ndarray:
+def sample_flow(flow: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """The flow vectors at sub-pixel points ``pts``, bilinearly interpolated.
+
+    Points outside the frame read the nearest border pixel. One step of :func:`track_points`.
+
+    >>> flow = np.zeros((4, 4, 2), np.float32); flow[:, 2:, 0] = 1.0
+    >>> sample_flow(flow, np.array([[1.5, 0.0], [9.0, 9.0]])).tolist()
+    [[0.5, 0.0], [1.0, 0.0]]
+
+    Args:
+        flow: ``(H, W, 2)`` flow, ``(dx, dy)`` per pixel.
+        pts: ``(N, 2)`` ``(x, y)`` positions in flow pixels.
+
+    Returns:
+        ``(N, 2)`` float64 displacements.
+    """
     h, w = flow.shape[:2]
     x = np.clip(pts[:, 0], 0, w - 1)
     y = np.clip(pts[:, 1], 0, h - 1)
@@ -385,7 +414,7 @@ def track_points(flows, points: np.ndarray) -> np.ndarray:
     p = np.asarray(points, np.float64)
     out = [p.copy()]
     for f in flows:
-        p = p + _bilinear(f, p)
+        p = p + sample_flow(f, p)
         out.append(p.copy())
     return np.stack(out).astype(np.float32)
 

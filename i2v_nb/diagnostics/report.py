@@ -66,7 +66,8 @@ def as_clip_input(clip_or_frames: Any, *, reference: Any = None, fps: float | No
         ``(frames (T, H, W, 3) uint8, reference (H, W, 3) uint8, fps or None, reference_kind)``
         where ``reference_kind`` is ``"given"``, ``"source"`` or ``"first_frame"``.
     """
-    from i2v_nb._media import as_frames, image_to_array
+    from i2v_nb._media import as_frames
+    from i2v_nb.io import image_to_array
     from i2v_nb.errors import VideoInputError
 
     src = None
@@ -303,7 +304,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
     t_count, h, w = frames.shape[:3]
     wh, ww = _flow.work_shape(h, w, flow_size)
     sx, sy = w / ww, h / wh
-    dis = _flow._dis(flow_preset)
+    dis = _flow.dis_flow(flow_preset)
 
     import cv2
 
@@ -348,7 +349,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
             full = fw * np.float32([sx, sy])
             mags = _flow.flow_magnitude_stats(full)
             gm = _flow.global_motion(fw)
-            step = _flow._bilinear(fw, tracks[-1])
+            step = _flow.sample_flow(fw, tracks[-1])
             track_steps.append(step)
             tracks.append(tracks[-1] + step)
             preview[i] = cv2.resize(full, (max(8, ww // 4), max(8, wh // 4)),

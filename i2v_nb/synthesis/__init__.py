@@ -5,7 +5,7 @@
 * :mod:`.preview` — the CPU preview engine (no weights; the default without a GPU);
 * :mod:`.registry` — model presets (:func:`models`, :func:`get_model`);
 * :mod:`.diffusers_backend` — diffusers pipelines on GPU (and tiny twins on CPU);
-* :mod:`.tiny` — :func:`tiny_pipeline`: offline random-weight twins of every family.
+* :func:`tiny_pipeline` — offline random-weight twins of every family (from :mod:`i2v_nb.testing`).
 
 Names are imported lazily: ``import i2v_nb.synthesis`` does not import torch, cv2 or diffusers.
 """
@@ -30,9 +30,9 @@ _LAZY: dict[str, str] = {
     "models": "i2v_nb.synthesis.registry",
     "get_model": "i2v_nb.synthesis.registry",
     "ModelPreset": "i2v_nb.synthesis.registry",
-    "tiny_pipeline": "i2v_nb.synthesis.tiny",
-    "TINY_FAMILIES": "i2v_nb.synthesis.tiny",
-    "TINY_DEFAULTS": "i2v_nb.synthesis.tiny",
+    "tiny_pipeline": "i2v_nb.testing",
+    "TINY_FAMILIES": "i2v_nb.testing",
+    "TINY_DEFAULTS": "i2v_nb.testing",
 }
 
 __all__ = sorted([*_LAZY, "generate", "generate_many", "default_model", "cuda_available"])
@@ -55,4 +55,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.synthesis.backend import GenerationRequest, get_backend, register_backend
     from i2v_nb.synthesis.preview import plan_preview, render_preview, validate_preview_params
     from i2v_nb.synthesis.registry import ModelPreset, get_model, models
-    from i2v_nb.synthesis.tiny import TINY_DEFAULTS, TINY_FAMILIES, tiny_pipeline
+    from i2v_nb.testing import TINY_DEFAULTS, TINY_FAMILIES, tiny_pipeline

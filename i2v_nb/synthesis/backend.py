@@ -111,9 +111,9 @@ def check_options(options: Any, *, backend: str = "preview") -> dict[str, Any]:
                              f"of the {backend!r} backend; it reads: "
                              + "; ".join(f"{k}: {v}" for k, v in BACKEND_OPTIONS.items()))
     if out.get("profile") is not None:
-        from i2v_nb.synthesis.memory import _check
+        from i2v_nb.synthesis.memory import check_profile
 
-        _check(out["profile"])
+        check_profile(out["profile"])
     if out.get("dtype") is not None:
         dtype = out["dtype"]
         name = str(dtype).replace("torch.", "") if type(dtype).__name__ == "dtype" else dtype

@@ -33,6 +33,7 @@ from i2v_nb.errors import ParameterError
 
 __all__ = [
     "PROFILES",
+    "check_profile",
     "resolve_profile",
     "next_profile",
     "apply_profile",
@@ -45,7 +46,15 @@ PROFILES: tuple[str, ...] = ("fast", "balanced", "low-vram")
 _HEADROOM = 1.1  # ask for 10 % more than the estimate before picking a profile
 
 
-def _check(profile: str) -> str:
+def check_profile(profile: str) -> str:
+    """Return ``profile`` if it names a memory profile (or ``"auto"``).
+
+    >>> check_profile("low-vram")
+    'low-vram'
+
+    Raises:
+        ParameterError: anything else; the message lists the profiles.
+    """
     if not isinstance(profile, str) or profile not in (*PROFILES, "auto"):
         raise ParameterError(f"profile={profile!r} is not a memory profile; use one of "
                              f"'auto', {', '.join(map(repr, PROFILES))}")
@@ -76,7 +85,7 @@ def resolve_profile(profile: str, *, vram_gb: Mapping[str, float], free_gb: floa
     Raises:
         ParameterError: an unknown profile name.
     """
-    _check(profile)
+    check_profile(profile)
     if profile != "auto":
         return profile
     if free_gb is None:
@@ -89,7 +98,7 @@ def resolve_profile(profile: str, *, vram_gb: Mapping[str, float], free_gb: floa
 
 def next_profile(profile: str) -> str | None:
     """The next more frugal profile (``fast`` → ``balanced`` → ``low-vram`` → ``None``)."""
-    _check(profile)
+    check_profile(profile)
     if profile == "auto":
         return "balanced"
     i = PROFILES.index(profile)
@@ -114,7 +123,7 @@ def torch_dtype(name: str, *, device: str) -> Any:
 
 def decode_chunk_size(profile: str, num_frames: int) -> int:
     """SVD's ``decode_chunk_size`` for a profile: 8 / 4 / 2 frames decoded at a time."""
-    size = {"fast": 8, "balanced": 4, "low-vram": 2}[_check(profile) if profile != "auto" else "balanced"]
+    size = {"fast": 8, "balanced": 4, "low-vram": 2}[check_profile(profile) if profile != "auto" else "balanced"]
     return max(1, min(size, num_frames))
 
 

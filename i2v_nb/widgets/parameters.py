@@ -58,40 +58,32 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[Any], dict[str,
     return ok, why
 
 
-def _frame_step(preset: Any, latent_window_size: int | None = None) -> tuple[int, bool]:
-    """``(step, sectioned)``: FramePack-style presets make clips in sections of
-    ``4 * latent_window_size`` frames, so their step follows that knob."""
-    if getattr(preset, "sectioned", False):
-        lws = latent_window_size or preset.defaults.get("latent_window_size") or 1
-        return 4 * int(lws), True
-    return int(preset.frame_step), False
+def _frame_step(preset: Any, latent_window_size: int | None = None) -> int:
+    """The slider step: the preset's :meth:`~ModelPreset.frame_stride` (1 for the preview)."""
+    if preset.backend == "preview":
+        return 1
+    return preset.frame_stride(latent_window_size=latent_window_size)
 
 
 def legal_frames(preset: Any, n: int, *, latent_window_size: int | None = None) -> int:
     """The legal frame count of ``preset`` nearest to ``n`` (ties go up), without warnings —
-    the same rule as :meth:`ModelPreset.validate`.
+    :meth:`ModelPreset.snap_frames`, the rule :meth:`ModelPreset.validate` applies.
 
     >>> from i2v_nb.synthesis.registry import get_model
     >>> legal_frames(get_model("wan2.1-i2v-480p"), 50), legal_frames(get_model("ltx-video"), 12)
     (49, 9)
     """
-    if preset.fixed_frames is not None:
-        return min(preset.fixed_frames, key=lambda v: (abs(v - n), v))
-    lo, hi = _frame_range(preset, latent_window_size=latent_window_size)
-    s, _sectioned = _frame_step(preset, latent_window_size)
     if preset.backend == "preview":
-        s = 1
-    nearest = math.floor((int(n) - 1) / s + 0.5) * s + 1
-    return int(min(max(nearest, lo), hi))
+        lo, hi = _frame_range(preset)
+        return int(min(max(int(n), lo), hi))
+    return preset.snap_frames(int(n), latent_window_size=latent_window_size)
 
 
 def _frame_range(preset: Any, *, latent_window_size: int | None = None) -> tuple[int, int]:
+    """The slider range: :meth:`ModelPreset.frame_range` (1 to 240 for the preview)."""
     if preset.backend == "preview":
         return 1, _PREVIEW_MAX_FRAMES
-    s, sectioned = _frame_step(preset, latent_window_size)
-    lo = max(((max(preset.min_frames, 1) - 1 + s - 1) // s) * s + 1, s + 1 if sectioned else 1)
-    hi = ((preset.max_frames - 1) // s) * s + 1
-    return lo, hi
+    return preset.frame_range(latent_window_size=latent_window_size)
 
 
 def _even(v: float) -> int:
@@ -251,8 +243,8 @@ class Parameters(W.VBox):
                                      description="Frames", disabled=len(p.fixed_frames) == 1)
         else:
             self.frames = W.IntSlider(value=legal_frames(p, int(d["num_frames"])), min=lo,
-                                      max=hi, step=_frame_step(p)[0] if p.backend != "preview"
-                                      else 1, description="Frames", continuous_update=False)
+                                      max=hi, step=_frame_step(p), description="Frames",
+                                      continuous_update=False)
             self.frames.observe(self._snap_frames, names="value")
         self.frames.add_class("i2v-frames")
         rows.append(self.frames)
@@ -342,7 +334,7 @@ class Parameters(W.VBox):
         value = legal_frames(p, int(self.frames.value), latent_window_size=int(change["new"]))
         with self.frames.hold_trait_notifications():
             self.frames.min, self.frames.max = min(lo, self.frames.min), max(hi, self.frames.max)
-            self.frames.step = _frame_step(p, int(change["new"]))[0]
+            self.frames.step = _frame_step(p, int(change["new"]))
             self.frames.value = value
             self.frames.min, self.frames.max = lo, hi
 

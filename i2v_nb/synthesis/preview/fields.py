@@ -1,7 +1,7 @@
 """Building blocks of the CPU preview engine: camera sampling maps, local motion fields, textures.
 
 Everything here works on float32 ``(H, W)`` fields and is vectorised; the engine
-(:mod:`i2v_nb.synthesis.preview`) combines them per frame and samples the image with
+(:mod:`i2v_nb.synthesis.preview.plan`) combines them per frame and samples the image with
 ``cv2.remap``. Conventions:
 
 * a *sampling map* gives, for every output pixel, the source coordinate it reads
@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
-    "ease", "camera_sampling", "Oscillator", "smooth_noise", "periodic_noise", "rain_texture",
-    "snow_texture", "push_pull_fill", "feather", "parallax_weight",
+    "ease", "camera_sampling", "TRANSLATIONS", "translation_window", "roll_overscan", "Oscillator",
+    "make_oscillator", "smooth_noise", "periodic_noise", "rain_texture", "snow_texture",
+    "push_pull_fill", "feather", "parallax_weight",
 ]
 
 
@@ -72,7 +73,9 @@ def parallax_weight(depth: np.ndarray, parallax: float) -> np.ndarray:
     return ((1.0 - parallax) + parallax * near).astype(np.float32)
 
 
-_TRANSLATIONS = {  # camera -> (axis, sign of the content's move): camera left -> content right
+#: The camera moves that translate the frame: camera -> (axis, sign of the content's move);
+#: the camera moving left moves the content right.
+TRANSLATIONS: dict[str, tuple[str, float]] = {
     "pan_left": ("x", 1.0), "pan_right": ("x", -1.0), "orbit_left": ("x", 1.0),
     "orbit_right": ("x", -1.0), "tilt_up": ("y", 1.0), "tilt_down": ("y", -1.0),
 }
@@ -105,8 +108,8 @@ def camera_sampling(camera: str, e: float, *, rx: np.ndarray, ry: np.ndarray, cx
         ``(map_x, map_y)`` float32 sampling maps.
     """
     s = overscan
-    if camera in _TRANSLATIONS:
-        axis, sign = _TRANSLATIONS[camera]
+    if camera in TRANSLATIONS:
+        axis, sign = TRANSLATIONS[camera]
         moved = (sign * amplitude["shift"] * e) * g  # content displacement
         if axis == "x":
             return (cx + offset + rx / s - moved).astype(np.float32, copy=False), (cy + ry / s).astype(np.float32, copy=False)
@@ -138,7 +141,7 @@ def translation_window(camera: str, shift: float, gmin: float, gmax: float, widt
     >>> offset, round(overscan, 3)
     (20.0, 1.085)
     """
-    axis, sign = _TRANSLATIONS[camera]
+    axis, sign = TRANSLATIONS[camera]
     values = [0.0, sign * shift * gmin, sign * shift * gmax]
     lo, hi = min(values), max(values)
     offset = (lo + hi) / 2.0

@@ -1,0 +1,107 @@
+"""The per-family call of a diffusers pipeline: its keyword arguments, and a latent glimpse.
+
+Every family is called with its own argument names (checked in diffusers 0.42.1)::
+
+    svd        image, height, width, num_frames, fps, motion_bucket_id, noise_aug_strength,
+               decode_chunk_size, min_guidance_scale, max_guidance_scale (= guidance_scale)
+    cogvideox  image, prompt, negative_prompt, height, width, num_frames, guidance_scale,
+               use_dynamic_cfg
+    ltx        image, prompt, negative_prompt, height, width, num_frames, frame_rate (= fps),
+               guidance_scale, guidance_rescale, decode_timestep, decode_noise_scale
+    wan        image, prompt, negative_prompt, height, width, num_frames, guidance_scale
+    hunyuan    image, prompt, negative_prompt, height, width, num_frames, guidance_scale,
+               true_cfg_scale
+    framepack  as hunyuan, plus latent_window_size; num_frames is converted to the count that
+               gives the validated number of sections (the pipeline makes 4*lws*k+1 frames)
+
+plus ``num_inference_steps``, ``generator``, ``output_type="np"`` and ``callback_on_step_end``
+(added by :func:`~i2v_nb.synthesis.diffusers_backend.run_pipeline`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from i2v_nb._media import to_uint8
+from i2v_nb.errors import ParameterError
+from i2v_nb.synthesis import memory
+from i2v_nb.synthesis.registry import ModelPreset
+
+__all__ = ["pipeline_kwargs", "latent_preview"]
+
+
+def pipeline_kwargs(preset: ModelPreset, params: dict[str, Any], *, profile: str = "fast",
+                    prompt: str | None = None, negative_prompt: str | None = None) -> dict[str, Any]:
+    """The keyword arguments for ``pipe(image=..., **kwargs)`` (without image, generator, callbacks).
+
+    Args:
+        preset: the model.
+        params: output of ``preset.validate(...)``.
+        profile: resolved memory profile (SVD's ``decode_chunk_size`` follows it when unset).
+        prompt, negative_prompt: the family's prompt text (``params`` values win when present).
+
+    >>> from i2v_nb.synthesis.registry import get_model
+    >>> pipeline_kwargs(get_model("tiny-ltx"), get_model("tiny-ltx").validate())["frame_rate"]
+    25
+    """
+    fam = preset.family
+    p = dict(params)
+    kw: dict[str, Any] = dict(height=int(p["height"]), width=int(p["width"]),
+                              num_frames=int(p["num_frames"]),
+                              num_inference_steps=int(p["num_inference_steps"]))
+    if fam == "svd":
+        chunk = p.get("decode_chunk_size") or memory.decode_chunk_size(profile, kw["num_frames"])
+        kw.update(fps=int(p["fps"]), motion_bucket_id=int(p["motion_bucket_id"]),
+                  noise_aug_strength=float(p["noise_aug_strength"]), decode_chunk_size=int(chunk),
+                  min_guidance_scale=float(p.get("min_guidance_scale") or 1.0),
+                  max_guidance_scale=float(p["guidance_scale"]))
+        return kw
+    text = p.get("prompt", prompt)
+    negative = p.get("negative_prompt", negative_prompt)
+    kw.update(prompt=text or "", guidance_scale=float(p["guidance_scale"]))
+    if negative:
+        kw["negative_prompt"] = negative
+    if fam == "cogvideox":
+        kw["use_dynamic_cfg"] = bool(p.get("use_dynamic_cfg", False))
+    elif fam == "ltx":
+        kw.update(frame_rate=int(p["fps"]), guidance_rescale=float(p.get("guidance_rescale") or 0.0),
+                  decode_timestep=float(p.get("decode_timestep") or 0.0))
+        if p.get("decode_noise_scale") is not None:
+            kw["decode_noise_scale"] = float(p["decode_noise_scale"])
+    elif fam == "hunyuan":
+        kw["true_cfg_scale"] = float(p.get("true_cfg_scale") or 1.0)
+    elif fam == "framepack":
+        # the pipeline makes ceil(num_frames / ((lws - 1) * 4 + 1)) sections of 4 * lws frames
+        # (+1 for the first); ask for exactly the sections that give the validated count
+        lws = int(p["latent_window_size"])
+        sections = preset.sections(kw["num_frames"], lws)
+        kw.update(num_frames=sections * ((lws - 1) * 4 + 1), latent_window_size=lws,
+                  true_cfg_scale=float(p.get("true_cfg_scale") or 1.0))
+    elif fam != "wan":
+        raise ParameterError(f"no diffusers call recipe for family {fam!r}")
+    return kw
+
+
+def latent_preview(latents: Any, family: str) -> np.ndarray | None:
+    """A cheap ``(h, w, 3)`` uint8 glimpse of the middle frame's latents (``None`` for LTX).
+
+    The first three latent channels are min-max scaled: it shows layout and motion, not colours.
+    """
+    try:
+        lat = latents.detach()
+        if family in ("svd", "cogvideox"):  # (B, F, C, H, W)
+            x = lat[0, lat.shape[1] // 2, :3]
+        elif family in ("wan", "hunyuan", "framepack"):  # (B, C, F, H, W)
+            x = lat[0, :3, lat.shape[2] // 2]
+        else:  # LTX latents are packed into tokens
+            return None
+        x = x.float().cpu().numpy()
+        if x.shape[0] < 3:
+            x = np.repeat(x[:1], 3, axis=0)
+        lo, hi = x.min(), x.max()
+        x = (x - lo) / (hi - lo + 1e-8)
+        return to_uint8(np.transpose(x, (1, 2, 0)))
+    except Exception:  # noqa: BLE001 - a preview must never break a generation
+        return None

@@ -1,0 +1,288 @@
+"""Load a diffusers pipeline (cached: one at a time) and place it in memory by profile.
+
+One pipeline is cached at a time; asking for another model (or another memory profile or dtype)
+frees the first (``del``, ``gc.collect()``, ``torch.cuda.empty_cache()``) before loading. Before
+the cached one is dropped, the hub is checked in seconds (offline, unreachable, or the weights
+not in the cache: :class:`~i2v_nb.errors.ModelUnavailable`). Tiny presets build their twins
+offline (:func:`i2v_nb.testing.tiny_pipeline`).
+
+>>> pipe, info = load_pipeline("tiny-wan", profile="fast")       # doctest: +SKIP
+>>> info["device"], info["cached"]                                # doctest: +SKIP
+('cpu', False)
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import importlib.util
+import threading
+import time
+from typing import Any
+
+from i2v_nb.errors import ModelUnavailable, ParameterError
+from i2v_nb.synthesis import memory
+from i2v_nb.synthesis.diffusers_backend.oom import gpu_numbers, is_oom, out_of_memory
+from i2v_nb.synthesis.registry import ModelPreset, get_model
+
+__all__ = [
+    "load_pipeline",
+    "unload_pipeline",
+    "loaded_pipeline",
+    "pick_device",
+    "precheck",
+    "PIPELINE_LOCK",
+    "DIFFUSERS_TESTED",
+]
+
+#: Held while the cached pipeline is loaded, replaced or called: one job on it at a time.
+PIPELINE_LOCK = threading.RLock()
+_CACHE: dict[str, Any] = {"key": None, "pipe": None, "switches": []}
+
+
+def loaded_pipeline() -> tuple[tuple | None, Any]:
+    """The cached ``(key, pipeline)``; key is ``(model, profile, dtype, device)`` or ``None``."""
+    return _CACHE["key"], _CACHE["pipe"]
+
+
+def unload_pipeline() -> None:
+    """Drop the cached pipeline and give its GPU memory back."""
+    with PIPELINE_LOCK:
+        pipe = _CACHE["pipe"]
+        _CACHE.update(key=None, pipe=None, switches=[])
+        if pipe is not None and hasattr(pipe, "remove_all_hooks"):
+            try:
+                pipe.remove_all_hooks()
+            except Exception:  # noqa: BLE001 - best effort while freeing
+                pass
+        del pipe
+        gc.collect()
+        _empty_cuda_cache()
+
+
+def _empty_cuda_cache() -> None:
+    """``torch.cuda.empty_cache()`` if torch is already imported and CUDA is there."""
+    import sys
+
+    torch = sys.modules.get("torch")  # never import torch just to free memory
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def pick_device(preset: ModelPreset, device: str | None = None) -> str:
+    """The device to run on: ``device`` if given, else CUDA, else Apple MPS, else CPU.
+
+    Raises:
+        ModelUnavailable: a real (non-tiny) model and no accelerator, unless ``device="cpu"``
+            was asked for explicitly.
+    """
+    from i2v_nb.synthesis.backend import check_device
+
+    device = check_device(device)
+    if device is not None:
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available() and not preset.is_tiny:
+        return "mps"
+    if not preset.is_tiny:
+        raise _no_gpu(preset)
+    return "cpu"
+
+
+def _no_gpu(preset: ModelPreset) -> ModelUnavailable:
+    """The error for a real model and no GPU: it points to the preview engine."""
+    return ModelUnavailable(
+        f"{preset.name} ({preset.hub_id}) needs a GPU and none was found (torch.cuda."
+        f"is_available() is False); on a CPU one clip would take hours. Use model='preview' "
+        "for the CPU preview engine, or run on a GPU runtime (Colab: Runtime > Change runtime "
+        "type > GPU). Pass device='cpu' only if you really mean to wait.")
+
+
+def precheck(preset: ModelPreset, options: dict[str, Any]) -> None:
+    """What ``generate`` checks before any work (no torch import): the packages, and that the
+    device asked for (or a GPU, for a real model) exists.
+
+    Raises:
+        ModelUnavailable: a package is missing, or no GPU is visible for a real model or for a
+            ``device="cuda..."``.
+    """
+    import sys
+
+    from i2v_nb.synthesis.generate import cuda_available
+
+    _check_packages(preset)
+    device = options.get("device")
+    if device is None:
+        if not preset.is_tiny and sys.platform != "darwin" and not cuda_available():
+            raise _no_gpu(preset)
+    elif device.startswith("cuda") and not cuda_available():
+        raise ModelUnavailable(f"device={device!r}: no CUDA GPU is visible on this machine; use "
+                               "device='cpu' (tiny models) or 'auto', or model='preview'")
+
+
+def _check_packages(preset: ModelPreset) -> None:
+    """Raise :class:`ModelUnavailable` naming the packages ``preset`` needs that are missing."""
+    missing = [m for m in ("torch", "diffusers", "transformers", "accelerate")
+               if importlib.util.find_spec(m) is None]
+    if preset.family == "wan" and not preset.is_tiny and importlib.util.find_spec("ftfy") is None:
+        missing.append("ftfy")  # diffusers' Wan pipelines clean prompts with ftfy
+    if missing:
+        raise ModelUnavailable(f"{preset.name} needs the package(s) {', '.join(missing)}; "
+                               f"install them with: pip install {' '.join(missing)}")
+
+
+def _hub_files_only(preset: ModelPreset) -> bool:
+    """Whether to load with ``local_files_only=True``: decided in seconds, before any weights.
+
+    Raises:
+        ModelUnavailable: offline (``HF_HUB_OFFLINE``) or the hub unreachable, and a repo the
+            model needs is not in the Hugging Face cache.
+    """
+    from i2v_nb._hub import hub_load_mode
+
+    fallback = "or use model='preview' (the CPU preview engine, no download)"
+    repos = [(preset.base_hub_id or preset.hub_id, "model_index.json")]
+    for _lib, _cls, repo, subfolder, comp_dtype in preset.components.values():
+        name = "config.json" if comp_dtype is not None else "preprocessor_config.json"
+        repos.append((repo, f"{subfolder}/{name}" if subfolder else name))
+    modes = [hub_load_mode(repo, what=f"the weights of {preset.name}", filename=filename,
+                           fallback=fallback) for repo, filename in repos if repo]
+    return "cache" in modes
+
+
+#: the diffusers versions the presets were checked against (pyproject allows >= 0.39 so that
+#: installing i2v_nb on Colab keeps the runtime's own diffusers)
+DIFFUSERS_TESTED = ">=0.42,<0.44"
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    """``"0.42.1"`` → ``(0, 42, 1)``; ignores suffixes such as ``.dev0`` or ``+local``."""
+    parts = []
+    for piece in version.split("+")[0].split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _from_pretrained(preset: ModelPreset, dtype: Any, device: str, *,
+                     local_files_only: bool = False) -> Any:
+    """The pipeline itself: a tiny twin built offline, or ``from_pretrained`` with the preset's
+    dtypes, separately loaded components and the argument names this diffusers version takes."""
+    import torch
+
+    if preset.is_tiny:
+        from i2v_nb.testing import tiny_pipeline
+
+        pipe = tiny_pipeline(preset.twin or preset.family, seed=0)
+        if dtype != torch.float32:
+            pipe.to(dtype=dtype)
+        return pipe
+    import diffusers
+
+    cls = getattr(diffusers, preset.pipeline_class or "", None)
+    if cls is None:
+        raise ModelUnavailable(
+            f"diffusers {diffusers.__version__} has no {preset.pipeline_class}, which "
+            f"{preset.name} needs; upgrade it — in a notebook: %pip install -U "
+            f"\"diffusers{DIFFUSERS_TESTED}\" (then restart the runtime), in a terminal: "
+            f"pip install -U \"diffusers{DIFFUSERS_TESTED}\"")
+    # diffusers < 0.40 (Colab's runtime ships 0.39) knows only torch_dtype=; newer ones prefer dtype=
+    dtype_key = "dtype" if _version_tuple(diffusers.__version__) >= (0, 40) else "torch_dtype"
+    if preset.component_dtypes and device != "cpu":
+        dtypes: Any = {"default": dtype, **{k: getattr(torch, v)
+                                             for k, v in preset.component_dtypes.items()}}
+    else:
+        dtypes = dtype
+    kwargs: dict[str, Any] = {dtype_key: dtypes, "use_safetensors": True}
+    if local_files_only:
+        kwargs["local_files_only"] = True
+    if preset.family == "svd" and dtype == torch.float16:
+        kwargs["variant"] = "fp16"  # the SVD repos ship fp16 weights: half the download
+    try:
+        for name, (library, cls_name, repo, subfolder, comp_dtype) in preset.components.items():
+            comp_cls = getattr(importlib.import_module(library), cls_name)
+            extra: dict[str, Any] = {"subfolder": subfolder} if subfolder else {}
+            if local_files_only:
+                extra["local_files_only"] = True
+            if comp_dtype is not None:  # models (processors take no dtype)
+                key = dtype_key if library.split(".")[0] == "diffusers" else "dtype"
+                extra[key] = torch.float32 if device == "cpu" else getattr(torch, comp_dtype)
+                extra["use_safetensors"] = True
+            kwargs[name] = comp_cls.from_pretrained(repo, **extra)
+        return cls.from_pretrained(preset.base_hub_id or preset.hub_id, **kwargs)
+    except (OSError, ValueError, EnvironmentError) as exc:
+        raise ModelUnavailable(
+            f"could not load {preset.hub_id} ({preset.pipeline_class}): {exc}. Check the network, "
+            f"accept the licence ({preset.licence}: {preset.licence_url or 'see the model page'}) "
+            "and log in with `hf auth login` if the model is gated.") from exc
+
+
+def load_pipeline(model: str | ModelPreset, *, profile: str = "fast", dtype: str | None = None,
+                  device: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """Return the pipeline for ``model`` under ``profile`` (cached: one at a time).
+
+    Args:
+        model: preset name or :class:`ModelPreset` (diffusers backend).
+        profile: ``"auto"``, ``"fast"``, ``"balanced"`` or ``"low-vram"``.
+        dtype: torch dtype name overriding the preset's (``"float16"``, ``"bfloat16"``...).
+        device: ``"cuda"``, ``"cpu"``... (default: CUDA if present).
+
+    Returns:
+        ``(pipe, info)`` with info keys ``profile``, ``switches``, ``device``, ``dtype``,
+        ``load_s`` (0 on a cache hit), ``cached``.
+
+    Raises:
+        ModelUnavailable: no GPU for a real model, a missing package, weights not reachable.
+        OutOfMemory: the GPU ran out of memory while placing the weights.
+    """
+    preset = get_model(model)
+    if preset.backend != "diffusers":
+        raise ParameterError(f"{preset.name} runs on the {preset.backend!r} backend, not diffusers")
+    _check_packages(preset)
+    device = pick_device(preset, device)
+    torch_dtype = memory.torch_dtype(dtype or preset.dtype, device=device)
+    dtype_name = str(torch_dtype).replace("torch.", "")
+    cached = _CACHE["key"]
+    if profile == "auto" and cached is not None and \
+            (cached[0], cached[2], cached[3]) == (preset.name, dtype_name, device):
+        # "auto" keeps the loaded pipeline: its own weights now fill the memory auto would measure
+        resolved = cached[1]
+    else:
+        free = memory.free_vram_gb() if device == "cuda" else None
+        resolved = memory.resolve_profile(profile, vram_gb=preset.vram_gb, free_gb=free)
+    key = (preset.name, resolved, dtype_name, device)
+    with PIPELINE_LOCK:
+        if _CACHE["key"] == key:
+            return _CACHE["pipe"], dict(profile=resolved, switches=list(_CACHE["switches"]),
+                                        device=device, dtype=key[2], load_s=0.0, cached=True)
+        # offline or no hub: fail in seconds, before the loaded pipeline is dropped
+        files_only = False if preset.is_tiny else _hub_files_only(preset)
+        unload_pipeline()
+        t0 = time.perf_counter()
+        try:
+            pipe = _from_pretrained(preset, torch_dtype, device, local_files_only=files_only)
+            if hasattr(pipe, "set_progress_bar_config"):
+                pipe.set_progress_bar_config(disable=True)  # our progress() replaces tqdm
+            switches = memory.apply_profile(pipe, resolved, family=preset.family, device=device,
+                                            supports_tiling=preset.supports_tiling)
+        except Exception as exc:
+            if not is_oom(exc):
+                raise
+            oom = (str(exc), gpu_numbers())
+        else:
+            oom = None
+        if oom is not None:
+            pipe = None
+            gc.collect()
+            _empty_cuda_cache()
+            raise out_of_memory(preset, resolved, None, oom[0], stage="loading",
+                                 numbers=oom[1]) from None
+        _CACHE.update(key=key, pipe=pipe, switches=switches)
+        return pipe, dict(profile=resolved, switches=list(switches), device=device, dtype=key[2],
+                          load_s=time.perf_counter() - t0, cached=False)

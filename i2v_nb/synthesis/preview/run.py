@@ -1,0 +1,59 @@
+"""The preview engine behind the backend seam: ``run_preview(request) -> (frames, metadata)``,
+named in :data:`i2v_nb.synthesis.backend.BACKENDS` like every other backend."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from i2v_nb.errors import GenerationStopped
+from i2v_nb.synthesis.preview.plan import plan_preview
+from i2v_nb.synthesis.preview.render import render_frames
+
+if TYPE_CHECKING:  # pragma: no cover
+    from i2v_nb.synthesis.backend import GenerationRequest
+
+__all__ = ["run_preview"]
+
+
+def run_preview(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any]]:
+    """The preview backend: render a :class:`~i2v_nb.synthesis.backend.GenerationRequest`.
+
+    Returns ``(frames, metadata)``; metadata holds the effects applied, the camera, the depth
+    and mask sources and the timings (``plan_s``, ``render_s``).
+
+    Raises:
+        GenerationStopped: ``request.stop`` was set, before or during rendering.
+    """
+    params = request.params
+    t0 = time.perf_counter()
+    if request.stop is not None and request.stop.is_set():
+        raise GenerationStopped("preview: stop was already set before generation began; clear "
+                                "the event (stop.clear()) and call again")
+    depth = getattr(request, "depth", None)
+    masks = getattr(request, "masks", None)
+    plan = plan_preview(request.image, request.spec, num_frames=params["num_frames"],
+                        fps=params["fps"], seed=request.seed, loop=params["loop"],
+                        intensity=params["intensity"], speed=params["speed"],
+                        camera=params["camera"], parallax=params["parallax"],
+                        auto_effects=params["auto_effects"], depth=depth, masks=masks,
+                        fit=params["fit"])
+    t1 = time.perf_counter()
+    frames = render_frames(plan, progress=request.progress, stop=request.stop)
+    t2 = time.perf_counter()
+    meta = {
+        "backend": "preview",
+        "camera": plan.camera,
+        "loop": plan.loop,
+        "effects": plan.effects,
+        "depth_source": plan.depth_source,
+        "masks_source": plan.masks_source,
+        "params": {"camera": plan.camera, "loop": plan.loop, "speed": round(plan.speed, 4),
+                   "intensity": round(plan.intensity, 4)},
+        "overscan": round(plan.overscan, 4),
+        "parallax": params["parallax"],
+        "timings": {"plan_s": t1 - t0, "render_s": t2 - t1},
+    }
+    return frames, meta
