@@ -247,6 +247,14 @@ def _save_figure(fig: Any, path: pathlib.Path, dpi: float) -> None:
     fig.savefig(_make_parent(path), dpi=dpi)
 
 
+def _show_report(report: Any, out: pathlib.Path | None, dpi: float) -> None:
+    """Print a report's summary and, when ``out`` is given, save its figure there."""
+    _say(report.summary())
+    if out is not None:
+        _save_figure(report.plot(), out, dpi)
+        _say(f"wrote {out}")
+
+
 # ------------------------------------------------------------------------------ the jobs
 def _print_progress(step: int, total: int, preview=None) -> None:  # noqa: ARG001
     if sys.stderr.isatty():
@@ -312,10 +320,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     out = _output(args.out, "--out", _figure_suffixes() if args.out else None)
     out_json = _output(args.json, "--json", example="report.json")
     report = i2v_nb.analyze(i2v_nb.load_image(args.image), depth=args.depth)
-    _say(report.summary())
-    if out is not None:
-        _save_figure(report.plot(), out, args.dpi)
-        _say(f"wrote {out}")
+    _show_report(report, out, args.dpi)
     if out_json is not None:
         _make_parent(out_json).write_text(json.dumps(report.to_dict(), indent=2))
         _say(f"wrote {out_json}")
@@ -330,10 +335,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     clip = i2v_nb.read_video(args.video)
     reference = i2v_nb.load_image(args.reference) if args.reference else None
     report = i2v_nb.continuity_report(clip, reference=reference)
-    _say(report.summary())
-    if out is not None:
-        _save_figure(report.plot(), out, args.dpi)
-        _say(f"wrote {out}")
+    _show_report(report, out, args.dpi)
     if out_csv is not None:
         report.per_frame.to_csv(_make_parent(out_csv))
         _say(f"wrote {out_csv}")

@@ -29,7 +29,7 @@ def table(*, include_tiny: bool = False) -> str:
     rows = [head, "|" + "|".join(["---"] * 8) + "|"]
     for m in models(include_tiny=include_tiny):
         d = m.defaults
-        if m.backend == "preview":
+        if m.sizes_from_image:  # the built-in engine sized from the picture
             hub = "built in: CPU preview engine (no weights)"
             frames, size = "any", "any (fitted to the image)"
         else:
@@ -38,13 +38,15 @@ def table(*, include_tiny: bool = False) -> str:
             frames = m.frame_rule + (f", {m.min_frames}–{m.max_frames}" if m.fixed_frames is None
                                      else "")
             size = m.size_rule
-        knobs = f"<br>knobs: {', '.join(f'`{k}`' for k in m.knobs)}" if m.knobs else ""
+        shown = [k for k, knob in m.knobs.items() if not knob.advanced]
+        knobs = f"<br>knobs: {', '.join(f'`{k}`' for k in shown)}" if shown else ""
         vram = " / ".join(_gb(m.vram_gb.get(p, 0)) for p in ("fast", "balanced", "low-vram"))
         licence = f"[{m.licence}]({m.licence_url})" if m.licence_url else m.licence
         defaults = (f"{d['width']}×{d['height']} · {d['num_frames']} · {d['fps']:g} · "
                     f"{d['num_inference_steps']}")
-        if m.backend == "preview":  # sized from the image; no denoising steps
-            defaults = f"image aspect, long side 512 · {d['num_frames']} · {d['fps']:g} · –"
+        if m.sizes_from_image:  # sized from the image; no denoising steps
+            defaults = (f"image aspect, long side {m.auto_long_side} · {d['num_frames']} · "
+                        f"{d['fps']:g} · –")
         rows.append(f"| `{m.name}` | {hub} | {'yes' if m.uses_prompt else 'no (image only)'} | "
                     f"{defaults}{knobs} | {frames} | {size} | {vram} | {licence} |")
     rows.append("")

@@ -362,6 +362,22 @@ def test_plot_summary_to_dict(sample_reports, tmp_path):
     assert "StructureReport(" in repr(r)
 
 
+def test_to_dict_is_strict_json_with_floats_to_five_decimals(sample_reports):
+    d = sample_reports["astronaut"].to_dict()
+    assert json.loads(json.dumps(d, allow_nan=False)) == d
+
+    def floats(x):
+        if isinstance(x, dict):
+            return [f for v in x.values() for f in floats(v)]
+        if isinstance(x, list):
+            return [f for v in x for f in floats(v)]
+        return [x] if isinstance(x, float) else []
+
+    found = floats(d)
+    assert len(found) > 20 and all(type(f) is float and round(f, 5) == f for f in found)
+    assert any(round(f, 4) != f for f in found)  # rounded to 5 decimals, not fewer
+
+
 def test_plot_does_not_touch_pyplot_state():
     import matplotlib.pyplot as plt
 

@@ -105,6 +105,30 @@ def test_image_is_fitted_to_the_model_size(image):
     assert frames.shape[1:3] == (16, 16)
 
 
+def test_run_diffusers_reads_the_typed_request(image, monkeypatch):
+    """The backend seam: a GenerationRequest read by attribute, its picture used as fitted
+    (generate fits it once; the backend never fits again), its options honoured."""
+    import i2v_nb.io
+    from i2v_nb.prompting import parse_prompt
+    from i2v_nb.synthesis.request import GenerationRequest
+
+    m = get_model("tiny-wan")
+    params = m.validate(num_frames=5)
+    fitted = i2v_nb.io.fit_image(image, params["width"], params["height"], multiple_of=1)
+    fit, calls = i2v_nb.io.fit_image, []
+    monkeypatch.setattr(i2v_nb.io, "fit_image", lambda *a, **k: calls.append(a[1:3]) or fit(*a, **k))
+    request = GenerationRequest(image=fitted, spec=parse_prompt(PROMPT), preset=m, params=params,
+                                seed=3, prompt=PROMPT, options={"profile": "low-vram"})
+    frames, meta = backend.run_diffusers(request)
+    assert frames.shape == (5, 16, 16, 3) and meta["profile_requested"] == "low-vram"
+    assert calls == []  # used as it came
+    direct, _ = backend.run_pipeline(m, fitted, params=dict(params), prompt=PROMPT, seed=3,
+                                     profile="low-vram")
+    np.testing.assert_array_equal(frames, direct)
+    clip = i2v_nb.generate(image, PROMPT, model=m, seed=3, num_frames=5, profile="low-vram")
+    assert calls == [(16, 16)] and clip.source.size == (16, 16)  # once, in generate
+
+
 # ------------------------------------------------------------------------ stop
 @pytest.mark.parametrize("name", ["tiny-svd", "tiny-ltx"])  # SVD ignores pipe._interrupt
 def test_stop_interrupts_and_next_call_works(name, image, tmp_path):

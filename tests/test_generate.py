@@ -272,6 +272,57 @@ def test_preview_path_does_not_import_torch(tmp_path):
     assert out.returncode == 0, out.stderr
 
 
+def test_the_preview_is_dispatched_by_its_data_not_its_name():
+    """A copy of the preview preset under another name makes the same clip: validation, sizing,
+    fitting and the backend all come from the preset's fields."""
+    import dataclasses
+
+    mine = dataclasses.replace(i2v_nb.get_model("preview"), name="my-preview", label="")
+    kw = dict(num_frames=5, width=64, fit="pad", seed=4)
+    a = generate(IMG, "orbit left, rain", **kw)
+    b = generate(IMG, "orbit left, rain", model=mine, **kw)
+    np.testing.assert_array_equal(a.frames, b.frames)
+    assert b.metadata["model"] == "my-preview" and b.metadata["params"] == a.metadata["params"]
+    with pytest.raises(ParameterError, match="num_frames=0 for my-preview"):
+        generate(IMG, "zoom in", model=mine, num_frames=0)
+
+
+def test_the_request_is_typed_and_frozen():
+    import dataclasses
+
+    seen = {}
+
+    def spy(request: GenerationRequest):
+        seen["request"] = request
+        return np.zeros((1, request.params["height"], request.params["width"], 3), np.uint8), {}
+
+    register_backend("spy-typed", spy)
+    preset = dataclasses.replace(i2v_nb.get_model("tiny-wan"), name="spy-wan", backend="spy-typed")
+    generate(IMG, "zoom in", model=preset, backend_options={"device": "cpu"}, seed=2)
+    r = seen["request"]
+    assert r.preset is preset and (r.model, r.family, r.seed) == ("spy-wan", "wan", 2)
+    assert r.image.size == (r.params["width"], r.params["height"]) == (16, 16)
+    assert r.device == "cpu" and r.options == {"device": "cpu"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.seed = 3
+    with pytest.raises(TypeError):
+        r.params["num_frames"] = 99  # read-only: the clip's metadata is what the backend saw
+    with pytest.raises(AttributeError, match="no_such"):
+        r.no_such
+    with pytest.raises(TypeError):
+        GenerationRequest(r.image, r.spec, preset, {})  # keyword-only
+
+
+def test_the_image_is_loaded_and_fitted_once(monkeypatch):
+    import i2v_nb.io
+
+    calls = []
+    fit = i2v_nb.io.fit_image
+    monkeypatch.setattr(i2v_nb.io, "fit_image", lambda *a, **k: calls.append(a[1:3]) or fit(*a, **k))
+    clip = generate(picture(300, 600), "zoom in", num_frames=2, width=100)
+    assert calls == [(100, 50)] and clip.source.size == (100, 50)
+
+
 def test_registry_preview_preset_validates_through_the_engine():
     preset = i2v_nb.get_model("preview")
     assert preset.validate(num_frames=9)["num_frames"] == 9

@@ -375,6 +375,24 @@ def test_fps_is_the_writers_rule_under_the_engines_cap():
         assert str(r.value) == str(e.value)  # one rule for the validator and the engine
 
 
+def test_the_engine_and_its_preset_share_one_rule():
+    """The limits are the preview preset's fields, and the engine's own entry point refuses a
+    bad frame count with the validator's very words."""
+    from i2v_nb.synthesis.registry import get_model
+
+    p = get_model("preview")
+    assert dict(PREVIEW_LIMITS) == {"min_side": p.min_side, "max_side": p.max_side,
+                                    "default_long_side": p.auto_long_side,
+                                    "max_frames": p.max_frames, "max_voxels": p.max_voxels,
+                                    "max_fps": p.max_fps}
+    for bad in (0, 1001, "8", 10**100):
+        with pytest.raises(ParameterError) as e:
+            validate_preview_params(num_frames=bad)
+        with pytest.raises(ParameterError) as r:
+            render_preview(IMG, "zoom in", num_frames=bad)
+        assert str(r.value) == str(e.value)
+
+
 @pytest.mark.parametrize("value", [True, np.bool_(False), "0.5", b"1", 1 + 0j, np.complex128(1),
                                    [0.5], np.zeros(2), 10**400, float("inf"), float("nan")])
 def test_numbers_are_read_by_the_one_parser(value):

@@ -299,20 +299,84 @@ def test_every_preset_accepts_common_params():
         assert set(COMMON_PARAMS) <= set(m.param_names)
 
 
-def test_preview_preset_delegates(monkeypatch):
-    import types
+def test_preview_preset_is_validated_by_the_one_engine():
+    """The preview engine is a preset like the others: validate() runs the same engine
+    (validate_params), and validate_preview_params is a thin name for it."""
+    from i2v_nb.synthesis.preview import PREVIEW_DEFAULTS, PREVIEW_PARAMS, validate_preview_params
+    from i2v_nb.synthesis.validation import validate_params
 
-    calls = {}
-    fake = types.ModuleType("i2v_nb.synthesis.preview")
+    p = get_model("preview")
+    kw = dict(num_frames=30, fps=10, width=300, height=200, loop=True, camera="orbit_left")
+    assert p.validate(**kw) == validate_params(p, **kw) == validate_preview_params(**kw)
+    assert p.validate() == PREVIEW_DEFAULTS and set(PREVIEW_PARAMS) == set(p.param_names)
+    assert PREVIEW_DEFAULTS["width"] is None and PREVIEW_DEFAULTS["fps"] == 12.0
+    # its rules are data the shared engine reads: every count from 1 to 1000 passes silently,
+    # counts outside are refused (not snapped), sizes are even from 16 to 4096
+    for n in (1, 2, 24, 241, 999, 1000):
+        out, caught = quiet_validate(p, num_frames=n)
+        assert out["num_frames"] == n and caught == []
+    for n in (0, 1001):
+        with pytest.raises(ParameterError, match="1 to 1000"):
+            p.validate(num_frames=n)
+    out, caught = quiet_validate(p, width=101, height=60)
+    assert (out["width"], out["height"]) == (102, 60) and len(caught) == 1
+    assert "size 101x60 -> 102x60 for the preview engine" in str(caught[0].message)
+    with pytest.raises(ParameterError, match="16 to 4096"):
+        p.validate(width=15)
+    with pytest.raises(ParameterError, match="240"):
+        p.validate(fps=241)
+    assert "num_inference_steps" not in p.validate(num_inference_steps=30)  # checked, unused
+    with pytest.raises(ParameterError, match="ignores it"):
+        p.validate(num_inference_steps=0)
 
-    def validate_preview_params(**params):
-        calls.update(params)
-        return {"checked": True}
 
-    fake.validate_preview_params = validate_preview_params
-    monkeypatch.setitem(sys.modules, "i2v_nb.synthesis.preview", fake)
-    assert get_model("preview").validate(num_frames=12) == {"checked": True}
-    assert calls == {"num_frames": 12}
+def test_preview_preset_answers_the_rule_methods():
+    """frame_stride / frame_range / legal_frames / snap_frames / snap_size / size_for_image /
+    check_budget answer for the preview as they do for every model, and agree with validate()."""
+    import random
+
+    p = get_model("preview")
+    assert p.frame_stride() == 1 and p.frame_range() == (1, 1000) and p.frame_rule == "any"
+    assert list(p.legal_frames()) == list(range(1, 1001))
+    assert [p.snap_frames(n) for n in (-5, 0, 1, 500, 1000, 5000)] == [1, 1, 1, 500, 1000, 1000]
+    assert p.snap_size(513, None) == (514, None) and p.snap_size(513, 301) == (514, 302)
+    assert p.snap_size(8, 5000) == (16, 4096)  # into the legal sides
+    assert p.size_rule == "even sizes, 16 to 4096 px per side"
+    rng = random.Random(0)
+    for _ in range(300):
+        w, h = rng.randint(16, 4096), rng.randint(16, 4096)
+        sw, sh = p.snap_size(w, h)
+        assert sw % 2 == 0 and sh % 2 == 0 and sw - w in (0, 1) and sh - h in (0, 1)
+        assert p.snap_size(sw, sh) == (sw, sh)
+        out, caught = quiet_validate(p, width=w, height=h, num_frames=1)
+        assert (out["width"], out["height"]) == (sw, sh) and (caught == []) == ((w, h) == (sw, sh))
+    # sizes that follow the picture: long side 512 (never enlarged), a given side kept
+    assert p.size_for_image((1024, 768)) == (512, 384) and p.size_for_image((300, 200)) == (300, 200)
+    assert p.size_for_image((1000, 500), None, 128) == (256, 128)
+    assert get_model("ltx-video").size_for_image((1000, 500)) == get_model("ltx-video").fit_size(2.0)
+    p.check_budget(512, 320, 1000)
+    with pytest.raises(ParameterError, match="cap of 600,000,000"):
+        p.check_budget(4096, 4096, 100)
+    get_model("ltx-video").check_budget(4096, 4096, 10**6)  # no memory cap: a model's profiles
+
+
+def test_validation_does_not_import_the_preview_engine():
+    """One direction only: the preview engine reads the registry and the engine, never back."""
+    code = ("import sys, i2v_nb.synthesis.registry as r; r.get_model('preview').validate(width=64); "
+            "print('i2v_nb.synthesis.preview' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_presets_need_no_name_to_be_told_apart():
+    """The preset data says what the widgets and generate need; nothing is keyed on a name."""
+    for m in models():
+        assert m.needs_gpu == (not m.is_tiny and m.backend != "preview"), m.name
+        assert set(m.backend_options) <= {"profile", "dtype", "device", "previews"}
+    p = get_model("preview")
+    assert p.backend_options == () and p.ui_max_frames == 240 and p.owner == "the preview engine"
+    assert all(k.advanced for k in p.knobs.values()) and not any(
+        k.advanced for m in DIFFUSERS for k in m.knobs.values())
 
 
 # ---------------------------------------------------------------------------- profiles

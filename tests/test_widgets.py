@@ -229,6 +229,35 @@ def test_parameters_without_gpu_list_what_cannot_run(monkeypatch):
         params.model = "svd-xt"
 
 
+def test_parameters_are_built_from_preset_data_alone(monkeypatch):
+    """No control depends on a model's name: a copy of the preview preset under another name
+    gets the same controls, and changing its data (not its name) changes them."""
+    import dataclasses
+
+    from i2v_nb.synthesis import registry
+
+    def controls(p):
+        return [(type(w).__name__, w.description, getattr(w, "min", None),
+                 getattr(w, "max", None), getattr(w, "step", None)) for w in p.controls.children]
+
+    mine = dataclasses.replace(registry.get_model("preview"), name="my-preview")
+    monkeypatch.setitem(registry._PRESETS, "my-preview", mine)
+    a, b = Parameters(model="preview"), Parameters(model="my-preview")
+    assert controls(a) == controls(b) and b.resolution.options == a.resolution.options
+    assert (b.frames.min, b.frames.max, b.frames.step) == (1, 240, 1)
+    assert b.steps is None and b.guidance is None and b.profile.disabled
+    assert b.backend_options() == {} and b.values() == a.values()
+    assert "frames: 1–1000" in b.rules.value and "even sizes" in b.rules.value
+    assert "none (CPU)" in b.rules.value
+    other = dataclasses.replace(mine, name="my-other", ignored_params=(), ui_max_frames=61,
+                                backend_options=("profile",), knobs={})
+    monkeypatch.setitem(registry._PRESETS, "my-other", other)
+    c = Parameters(model="my-other")
+    assert c.steps is not None and c.guidance is not None and not c.profile.disabled
+    assert c.frames.max == 61 and c.backend_options() == {"profile": "auto"}
+    assert legal_frames(other, 500) == 61 and legal_frames(mine, 500) == 240
+
+
 def test_legal_frames_and_resolution_helpers():
     from i2v_nb.synthesis.registry import get_model
 
@@ -436,6 +465,20 @@ def test_studio_css_classes_for_the_browser_test(tmp_path):
                 "i2v-generate", "i2v-stop", "i2v-status", "i2v-message", "i2v-video",
                 "i2v-thumbnail", "i2v-tabs", "i2v-progress", "i2v-model", "i2v-seed"):
         assert cls in found, cls
+
+
+def test_every_part_carries_its_class_and_the_css_first(tmp_path):
+    studio = Studio(history=tmp_path / "h", auto_suggest=False)
+    parts = {studio: "i2v-studio", studio.image_input: "i2v-image-input",
+             studio.prompt_input: "i2v-prompt-input", studio.parameters: "i2v-parameters",
+             studio.run_controls: "i2v-run-controls", studio.preview: "i2v-preview",
+             studio.gallery: "i2v-gallery", studio.diagnostics: "i2v-diagnostics"}
+    for part, cls in parts.items():
+        assert {cls, "i2v-part"} <= set(widget_classes(part)), cls
+        css = part.children[0]
+        assert css.value.startswith("<style>") and css.layout.display == "none", cls
+        assert sum(isinstance(c, type(css)) and c.value.startswith("<style>")
+                   for c in part.children) == 1, cls
 
 
 # ------------------------------------------------------------------------------ a tiny twin

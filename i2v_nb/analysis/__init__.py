@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from i2v_nb._media import to_grey
 from i2v_nb.analysis._common import as_rgb, upsample, work_copy
 from i2v_nb.analysis.boundaries import edge_map, edge_thresholds, region_map, region_stats
 from i2v_nb.analysis.depth import (
@@ -153,7 +154,7 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
     t = time.perf_counter()
     import cv2
 
-    gray = cv2.GaussianBlur(cv2.cvtColor(work, cv2.COLOR_RGB2GRAY), (0, 0), 1.0)
+    gray = cv2.GaussianBlur(to_grey(work), (0, 0), 1.0)
     thresholds = edge_thresholds(gray)
     edges = edge_map(rgb, low=thresholds[0], high=thresholds[1])  # full resolution
     regions = region_map(work, seed=seed)

@@ -13,7 +13,7 @@ import numpy as np
 
 from i2v_nb.errors import ImageInputError
 
-__all__ = ["as_rgb", "work_copy", "upsample", "to_gray", "normalize01", "otsu_threshold"]
+__all__ = ["as_rgb", "work_copy", "upsample", "normalize01", "otsu_threshold", "region_means"]
 
 
 def as_rgb(image: Any) -> np.ndarray:
@@ -92,13 +92,6 @@ def upsample(array: np.ndarray, shape: tuple[int, int], *, nearest: bool = False
     return cv2.resize(array.astype(np.float32, copy=False), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def to_gray(rgb: np.ndarray) -> np.ndarray:
-    """Luma of an RGB uint8 image as uint8 (ITU-R 601 weights, as OpenCV)."""
-    import cv2
-
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-
-
 def normalize01(x: np.ndarray, *, lo_pct: float = 0.0, hi_pct: float = 100.0) -> np.ndarray:
     """Rescale ``x`` to float32 [0, 1] between two percentiles (a constant map becomes zeros)."""
     x = np.asarray(x, dtype=np.float32)
@@ -109,6 +102,20 @@ def normalize01(x: np.ndarray, *, lo_pct: float = 0.0, hi_pct: float = 100.0) ->
     if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-8:
         return np.zeros_like(x, dtype=np.float32)
     return np.clip((x - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+
+
+def region_means(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each pixel's value replaced by the mean of its region: ``values`` averaged over each label
+    of ``labels`` (non-negative integers, same shape), as float32.
+
+    >>> region_means(np.array([[1.0, 3.0, 10.0]]), np.array([[0, 0, 1]])).tolist()
+    [[2.0, 2.0, 10.0]]
+    """
+    flat = labels.ravel()
+    n = int(flat.max()) + 1
+    sums = np.bincount(flat, weights=values.ravel(), minlength=n)
+    counts = np.bincount(flat, minlength=n)
+    return (sums / np.maximum(counts, 1))[labels].astype(np.float32)
 
 
 def otsu_threshold(values: np.ndarray, *, bins: int = 256, max_samples: int = 1 << 17) -> float:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from i2v_nb.analysis._common import as_rgb, otsu_threshold, to_gray, upsample, work_copy
+from i2v_nb._media import to_grey
+from i2v_nb.analysis._common import as_rgb, otsu_threshold, upsample, work_copy
 
 __all__ = ["edge_thresholds", "edge_map", "region_map", "region_stats"]
 
@@ -58,7 +59,7 @@ def edge_map(image: Any, *, low: float | None = None, high: float | None = None,
     """
     import cv2
 
-    gray = to_gray(as_rgb(image))
+    gray = to_grey(as_rgb(image))
     if sigma > 0:
         gray = cv2.GaussianBlur(gray, (0, 0), sigma)
     if low is None or high is None:
@@ -120,7 +121,7 @@ def region_stats(image: Any, labels: np.ndarray) -> list[dict[str, Any]]:
     x0 = np.argmax(in_col, axis=1)
     x1 = w - 1 - np.argmax(in_col[:, ::-1], axis=1)
     means = [np.bincount(flat, weights=rgb[:, :, c].ravel(), minlength=n) / safe for c in range(3)]
-    g = to_gray(rgb).ravel().astype(np.float64) / 255.0
+    g = to_grey(rgb).ravel().astype(np.float64) / 255.0
     gm = np.bincount(flat, weights=g, minlength=n) / safe
     g2 = np.bincount(flat, weights=g * g, minlength=n) / safe
     tex = np.sqrt(np.maximum(g2 - gm * gm, 0.0))

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from i2v_nb.analysis._common import as_rgb, normalize01, upsample, work_copy
+from i2v_nb.analysis._common import as_rgb, normalize01, region_means, upsample, work_copy
 from i2v_nb._hub import hub_load_mode, hub_offline
 from i2v_nb.errors import I2VWarning, ModelUnavailable
 
@@ -135,14 +135,6 @@ def depth_cues(image: Any, *, max_side: int = _WORK_SIDE) -> dict[str, Any]:
             "texture_slant": slant, "gray": gray}
 
 
-def _region_means(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    flat = labels.ravel()
-    n = int(flat.max()) + 1
-    sums = np.bincount(flat, weights=values.ravel(), minlength=n)
-    counts = np.bincount(flat, minlength=n)
-    return (sums / np.maximum(counts, 1))[labels].astype(np.float32)
-
-
 def classical_depth(image: Any, *, regions: np.ndarray | None = None,
                     max_side: int = _WORK_SIDE, sky: np.ndarray | None = None) -> np.ndarray:
     """A relative depth map from classical cues, no model weights: 0 = nearest, 1 = farthest.
@@ -188,7 +180,7 @@ def classical_depth(image: Any, *, regions: np.ndarray | None = None,
         import cv2
 
         small_labels = cv2.resize(labels.astype(np.int32), (w, h), interpolation=cv2.INTER_NEAREST)
-        depth = 0.5 * depth + 0.5 * _region_means(depth, small_labels)
+        depth = 0.5 * depth + 0.5 * region_means(depth, small_labels)
     if sky_small.any() and not sky_small.all():
         rest = _stretch(depth, ~sky_small)
         depth = np.where(sky_small, 1.0, 0.9 * rest)

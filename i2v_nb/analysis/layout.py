@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from i2v_nb.analysis._common import as_rgb, normalize01, otsu_threshold, upsample, work_copy
+from i2v_nb._media import to_grey
+from i2v_nb.analysis._common import (as_rgb, normalize01, otsu_threshold, region_means,
+                                     upsample, work_copy)
 
 __all__ = ["saliency_map", "subject_mask", "subject_box", "find_horizon", "thirds_position",
            "foreground_mask", "spatial_relations"]
@@ -94,16 +96,11 @@ def saliency_map(image: Any, *, regions: np.ndarray | None = None,
     sal = normalize01(sal)
     out = upsample(sal, (H, W))
     if regions is not None:
-        labels = np.asarray(regions).astype(np.int64)
-        flat = labels.ravel()
-        n = int(flat.max()) + 1
-        sums = np.bincount(flat, weights=out.ravel(), minlength=n)
-        cnt = np.bincount(flat, minlength=n)
-        out = 0.5 * out + 0.5 * (sums / np.maximum(cnt, 1))[labels].astype(np.float32)
+        out = 0.5 * out + 0.5 * region_means(out, np.asarray(regions).astype(np.int64))
     # edge-aware refinement at full size: the coarse map snaps to the image's own edges
     from i2v_nb.analysis.depth import guided_filter
 
-    guide = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) * (1.0 / 255.0)
+    guide = to_grey(rgb).astype(np.float32) * (1.0 / 255.0)
     radius = max(2, int(np.ceil(2.0 * max(H, W) / max(h, w))))
     out = guided_filter(guide, out.astype(np.float32), radius, 1e-3)
     return normalize01(out)

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from i2v_nb.analysis._common import as_rgb, otsu_threshold, to_gray, upsample, work_copy
+from i2v_nb._media import to_grey
+from i2v_nb.analysis._common import as_rgb, otsu_threshold, upsample, work_copy
 
 __all__ = ["exposure_stats", "contrast_stats", "colour_temperature", "shadow_mask",
            "light_direction"]
@@ -33,7 +34,7 @@ def exposure_stats(image: Any) -> dict[str, Any]:
     ``"over-exposed"`` (mean > 0.75, or > 10 % blown highlights and mean > 0.6), else
     ``"well exposed"``.
     """
-    g = to_gray(as_rgb(image))
+    g = to_grey(as_rgb(image))
     hist = np.bincount(g.ravel(), minlength=256)
     n = g.size
     mean = float(g.mean()) / 255.0
@@ -54,7 +55,7 @@ def exposure_stats(image: Any) -> dict[str, Any]:
 def contrast_stats(image: Any) -> dict[str, float]:
     """Contrast of the luma: ``rms`` (standard deviation, 0–1), ``range`` (2nd–98th percentile
     spread, 0–1) and a ``verdict`` ("low" < 0.12 rms, "high" > 0.28, else "normal")."""
-    g8 = to_gray(as_rgb(image))
+    g8 = to_grey(as_rgb(image))
     rms = float(g8.std()) / 255.0
     hist = np.cumsum(np.bincount(g8.ravel(), minlength=256)) / g8.size
     p2, p98 = np.searchsorted(hist, 0.02) / 255.0, np.searchsorted(hist, 0.98) / 255.0
@@ -75,7 +76,7 @@ def colour_temperature(image: Any) -> dict[str, Any]:
     rgb = as_rgb(image)
     small, _ = work_copy(rgb, _WORK_SIDE)
     f = small.reshape(-1, 3).astype(np.float32) / 255.0
-    g = f @ np.array([0.299, 0.587, 0.114], np.float32)
+    g = f @ np.array([0.299, 0.587, 0.114], np.float32)  # float luma, unrounded (not to_grey)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV).reshape(-1, 3)
     sel = (g > 0.1) & (g < 0.95) & (hsv[:, 1] < 153)
     if sel.sum() < 16:
@@ -141,7 +142,7 @@ def light_direction(image: Any, *, max_side: int = _WORK_SIDE,
 
     rgb = as_rgb(image)
     small, _ = work_copy(rgb, max_side)
-    g8 = to_gray(small)
+    g8 = to_grey(small)
     g = cv2.GaussianBlur(g8.astype(np.float32) / 255.0, (0, 0), 2.0)
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8.0

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from i2v_nb._media import to_grey
 from i2v_nb.analysis._common import as_rgb, upsample, work_copy
 
 __all__ = ["MOTION_REGION_NAMES", "motion_region_masks", "refine_sky", "sky_mask", "water_mask",
@@ -68,6 +69,8 @@ def colour_features(rgb: np.ndarray) -> ColourFeatures:
 
     f = rgb.astype(np.float32) * (1.0 / 255.0)
     hsv = cv2.cvtColor(f, cv2.COLOR_RGB2HSV)
+    # luma of the float image, unrounded (not to_grey's uint8): the texture thresholds were
+    # tuned on these values
     gray = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
     k = (7, 7)
     m = cv2.blur(gray, k)
@@ -405,10 +408,10 @@ def refine_sky(sky: np.ndarray, rgb: np.ndarray, *, edge: float = 0.4,
         return sky
     import cv2
 
-    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    grey8 = to_grey(rgb)
+    grey = grey8.astype(np.float32) / 255.0
     magnitude = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3),
                               cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3))
-    grey8 = np.round(grey * 255).astype(np.uint8)
     thin = np.abs(grey - cv2.medianBlur(grey8, 5).astype(np.float32) / 255.0) > line
     # a step edge already marks both sides of a border; a thin line is widened by one pixel
     sharp = (magnitude > edge) | cv2.dilate(thin.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0

@@ -28,23 +28,6 @@ def _frac(mask: np.ndarray) -> float:
     return round(float(np.asarray(mask, bool).mean()), 4)
 
 
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, (np.bool_, bool)):
-        return bool(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        v = float(x)
-        return round(v, 5) if np.isfinite(v) else None
-    return x
-
-
 @dataclass(eq=False)
 class StructureReport:
     """The structure of one image: boundaries, layout, lighting, depth and what could move.
@@ -162,7 +145,10 @@ class StructureReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable summary: numbers, boxes and words; maps summarised, not dumped."""
+        """A JSON-serialisable summary: numbers, boxes and words; maps summarised, not dumped.
+        Floats are rounded to 5 decimals; NaN and infinities become ``None``."""
+        from i2v_nb.io import jsonable  # the one JSON-safe converter (io is slow to import)
+
         h, w = self.shape
         hist = np.asarray(self.exposure["histogram"]).reshape(32, 8).sum(axis=1)
         d = self.depth
@@ -196,7 +182,7 @@ class StructureReport:
             "movable": self.movable,
             "timings": self.timings,
         }
-        return _jsonable(out)
+        return jsonable(out, digits=5, max_array_size=None)
 
     # ------------------------------------------------------------------------------ picture
     def plot(self, *, figsize: tuple[float, float] = (16.0, 8.0)) -> Any:
@@ -259,7 +245,7 @@ class StructureReport:
         ax.set_title(f"saliency · subject ({self.subject_score:.2f})")
 
         ax = axes[1, 0]
-        grey = self.image.mean(axis=2) / 255.0
+        grey = self.image.mean(axis=2) / 255.0  # a backdrop for the overlay only, not luma
         overlay = np.dstack([grey, grey, grey]) * 0.8
         overlay[self.shadow_mask] = overlay[self.shadow_mask] * 0.4 + np.array([0.1, 0.2, 0.6])
         ax.imshow(np.clip(overlay, 0, 1))

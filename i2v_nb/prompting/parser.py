@@ -211,12 +211,8 @@ def _parse(text: str) -> MotionSpec:
                     camera_pos.append((offset + start, cam))
                     if camera_clause is None:
                         camera_clause = ci
-            elif kind == "subject":
-                target = negative if negated else subject
-                if payload[0] not in target:
-                    target.append(payload[0])
-            elif kind == "env":
-                target = negative if negated else environment
+            elif kind in ("subject", "env"):
+                target = negative if negated else subject if kind == "subject" else environment
                 if payload[0] not in target:
                     target.append(payload[0])
             elif kind == "tempo":

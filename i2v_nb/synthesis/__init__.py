@@ -1,9 +1,11 @@
 """Synthesis: ``generate`` an image-to-video clip with the CPU preview engine or a diffusers model.
 
 * :func:`generate` / :func:`generate_many` — the entry points (:mod:`.generate`);
+* :mod:`.request` — :class:`GenerationRequest`, the one frozen request every backend receives;
 * :mod:`.backend` — the seam every backend implements (request in, frames + metadata out);
 * :mod:`.preview` — the CPU preview engine (no weights; the default without a GPU);
-* :mod:`.registry` — model presets (:func:`models`, :func:`get_model`);
+* :mod:`.registry` — model presets (:func:`models`, :func:`get_model`), the preview engine's
+  included, and the one validation engine behind :meth:`ModelPreset.validate`;
 * :mod:`.diffusers_backend` — diffusers pipelines on GPU (and tiny twins on CPU);
 * :func:`tiny_pipeline` — offline random-weight twins of every family (from :mod:`i2v_nb.testing`).
 
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from i2v_nb.synthesis.generate import cuda_available, default_model, generate, generate_many
 
 _LAZY: dict[str, str] = {
-    "GenerationRequest": "i2v_nb.synthesis.backend",
+    "GenerationRequest": "i2v_nb.synthesis.request",
     "get_backend": "i2v_nb.synthesis.backend",
     "register_backend": "i2v_nb.synthesis.backend",
     "render_preview": "i2v_nb.synthesis.preview",
@@ -52,7 +54,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from i2v_nb.synthesis.backend import GenerationRequest, get_backend, register_backend
+    from i2v_nb.synthesis.backend import get_backend, register_backend
     from i2v_nb.synthesis.preview import plan_preview, render_preview, validate_preview_params
     from i2v_nb.synthesis.registry import ModelPreset, get_model, models
+    from i2v_nb.synthesis.request import GenerationRequest
     from i2v_nb.testing import TINY_DEFAULTS, TINY_FAMILIES, tiny_pipeline

@@ -2,10 +2,15 @@
 
 A backend is any callable ``backend(request) -> (frames, metadata)``:
 
-* ``request`` is a :class:`GenerationRequest`: the loaded and fitted PIL image, the user's prompt
-  text, the parsed :class:`~i2v_nb.prompting.MotionSpec`, the family prompt from
-  :func:`~i2v_nb.prompting.build_prompt`, the validated parameters, the seed, a progress callback
-  ``progress(step, total, preview_frame_or_None)`` and a ``threading.Event`` ``stop``;
+* ``request`` is a :class:`~i2v_nb.synthesis.request.GenerationRequest` (frozen, read by
+  attribute): the picture loaded and fitted once by ``generate``, the parsed
+  :class:`~i2v_nb.prompting.MotionSpec`, the preset, the validated parameters, the seed, the
+  family prompt from :func:`~i2v_nb.prompting.build_prompt` and the user's text, the backend
+  options, a progress callback ``progress(step, total, preview_frame_or_None)`` and a
+  ``threading.Event`` ``stop``. Its attributes are those of the earlier, untyped request
+  (``request.model``, ``request.family``, ``request.profile``... still read), so backends
+  written for it keep working; only its construction is keyword-only and its ``params`` are
+  read-only (copy them with ``dict(request.params)`` to change them);
 * it returns ``frames`` — ``(T, H, W, 3)`` uint8 (anything :func:`i2v_nb._media.as_frames`
   accepts) — and a JSON-ready ``metadata`` dict (timings, device, whatever it wants recorded);
 * when ``stop.is_set()`` it raises :class:`~i2v_nb.errors.GenerationStopped` (``request.check_stop()``
@@ -21,14 +26,12 @@ imported lazily, so the preview path never imports torch:
 from __future__ import annotations
 
 import importlib
-import threading
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Mapping, Protocol
 
 import numpy as np
 
-from i2v_nb.errors import GenerationStopped, ModelUnavailable
-from i2v_nb.prompting import MotionSpec
+from i2v_nb.errors import ModelUnavailable
+from i2v_nb.synthesis.request import GenerationRequest, ProgressFn
 
 __all__ = ["GenerationRequest", "Backend", "BACKENDS", "get_backend", "register_backend",
            "ProgressFn", "BACKEND_OPTIONS", "check_options", "check_device"]
@@ -80,7 +83,7 @@ def check_device(device: Any) -> str | None:
                          f"{BACKEND_OPTIONS['device']}")
 
 
-def check_options(options: Any, *, backend: str = "preview") -> dict[str, Any]:
+def check_options(options: Mapping[str, Any] | None, *, backend: str = "preview") -> dict[str, Any]:
     """Check ``backend_options`` before any work; return a plain dict with normalised values.
 
     The built-in backends accept only the keys of :data:`BACKEND_OPTIONS`; a custom backend
@@ -127,8 +130,6 @@ def check_options(options: Any, *, backend: str = "preview") -> dict[str, Any]:
         raise ParameterError(f"previews={out['previews']!r}: must be True or False")
     return out
 
-#: ``progress(step, total, preview)``: step from 1 to total; preview an (H, W, 3) uint8 or None.
-ProgressFn = Callable[[int, int, "np.ndarray | None"], Any]
 
 #: preset.backend -> "module:function" of a callable ``(request) -> (frames, metadata)``.
 BACKENDS: dict[str, str] = {
@@ -137,81 +138,33 @@ BACKENDS: dict[str, str] = {
 }
 
 
-@dataclass
-class GenerationRequest:
-    """Everything a backend needs for one clip.
-
-    Attributes:
-        image: the conditioning picture, loaded and fitted to ``params["width"] x
-            params["height"]`` (PIL RGB).
-        prompt: the text passed to the model: the family prompt from ``build_prompt`` (or the
-            user's text with ``enhance_prompt=False``); ``None`` for models without text.
-        negative_prompt: the negative prompt, or ``None``.
-        user_prompt: the prompt as the user typed it.
-        spec: the parsed motion.
-        params: validated parameters (``preset.validate(...)``), every value the backend uses.
-        seed: random seed.
-        model: preset name; ``preset`` the registry's ``ModelPreset`` (or ``None``).
-        family: model family (``"preview"``, ``"svd"``, ``"wan"``...).
-        progress: ``progress(step, total, preview)`` or ``None``.
-        stop: event; when set, the backend raises ``GenerationStopped``.
-        depth, masks: optional structure maps for the preview engine (other backends ignore them).
-        options: backend options that are not model parameters (``profile``, ``dtype``,
-            ``device``, ``previews`` for diffusers).
-    """
-
-    image: Any
-    prompt: str | None
-    spec: MotionSpec
-    params: dict[str, Any]
-    seed: int = 0
-    model: str = "preview"
-    family: str = "preview"
-    preset: Any = None
-    negative_prompt: str | None = None
-    user_prompt: str = ""
-    progress: ProgressFn | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
-    depth: np.ndarray | None = None
-    masks: dict[str, np.ndarray] | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        # backend options read as attributes (request.profile, request.device...)
-        options = self.__dict__.get("options", {})
-        if name in options:
-            return options[name]
-        raise AttributeError(name)
-
-    def check_stop(self, where: str = "") -> None:
-        """Raise :class:`GenerationStopped` when ``stop`` is set."""
-        if self.stop is not None and self.stop.is_set():
-            raise GenerationStopped(f"{self.model}: stopped{' ' + where if where else ''}; "
-                                    "clear the stop event and call again")
-
-    def report(self, step: int, total: int, preview: np.ndarray | None = None) -> None:
-        """Call the progress callback, if any."""
-        if self.progress is not None:
-            self.progress(step, total, preview)
-
-
 class Backend(Protocol):
-    """A backend: ``backend(request) -> (frames, metadata)``."""
+    """A backend: ``backend(request) -> (frames, metadata)``; ``frames`` anything
+    :func:`i2v_nb._media.as_frames` accepts, ``metadata`` a JSON-ready dict."""
 
     def __call__(self, request: GenerationRequest) -> tuple[Any, dict[str, Any]]: ...
 
 
-_CUSTOM: dict[str, Callable] = {}
+_CUSTOM: dict[str, Backend] = {}
 
 
-def register_backend(name: str, backend: Callable[[GenerationRequest], tuple[Any, dict]]) -> None:
-    """Register a backend callable under ``name`` (presets with ``backend=name`` use it)."""
+def register_backend(name: str, backend: Backend) -> None:
+    """Register a backend callable under ``name`` (presets with ``backend=name`` use it).
+
+    The backend is called as ``backend(request)`` with a
+    :class:`~i2v_nb.synthesis.request.GenerationRequest` and returns ``(frames, metadata)``;
+    an optional ``backend.precheck(preset, options)`` runs before the image is loaded.
+
+    >>> register_backend("echo", lambda request: (np.asarray(request.image)[None], {}))
+    >>> get_backend("echo").__name__
+    '<lambda>'
+    """
     if not callable(backend):
         raise TypeError(f"backend {name!r} must be callable: backend(request) -> (frames, metadata)")
     _CUSTOM[name] = backend
 
 
-def get_backend(name: str) -> Callable[[GenerationRequest], tuple[Any, dict[str, Any]]]:
+def get_backend(name: str) -> Backend:
     """The backend callable called ``name`` (imported on first use).
 
     Raises:

@@ -20,9 +20,20 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from i2v_nb.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from PIL.Image import Image
+
+    from i2v_nb.clip import Clip
+    from i2v_nb.history import History
+    from i2v_nb.prompting import MotionSpec
+    from i2v_nb.synthesis.backend import Backend
+    from i2v_nb.synthesis.preset import ModelPreset
+    from i2v_nb.synthesis.request import ProgressFn
 
 __all__ = ["generate", "generate_many", "default_model", "cuda_available", "resolve_model"]
 
@@ -56,8 +67,11 @@ def default_model() -> str:
     return DEFAULT_GPU_MODEL if cuda_available() else "preview"
 
 
-def resolve_model(model: Any) -> Any:
+def resolve_model(model: str | ModelPreset | None) -> ModelPreset:
     """The preset for ``model`` (a name, a hub id or a preset object; ``None`` = default).
+
+    A preset object is anything with ``backend`` and ``validate`` (a :class:`ModelPreset`, or an
+    object shaped like one); it is returned as it is.
 
     Raises:
         ParameterError: unknown model name.
@@ -74,14 +88,14 @@ def resolve_model(model: Any) -> Any:
     return get_model(model)
 
 
-def _backend_for(preset: Any):
+def _backend_for(preset: ModelPreset) -> Backend:
     """The backend callable of a preset: the one place that dispatches on ``preset.backend``."""
     from i2v_nb.synthesis.backend import get_backend
 
-    return get_backend(getattr(preset, "backend", "preview"))
+    return get_backend(preset.backend)
 
 
-def _as_history(history: Any) -> Any:
+def _as_history(history: History | str | os.PathLike | None) -> History | None:
     if history is None or hasattr(history, "add"):
         return history
     if isinstance(history, (str, os.PathLike)):
@@ -103,7 +117,7 @@ def _check_seed(seed: Any) -> int:
     return seed
 
 
-def _check_backend_options(backend_options: Any, params: dict[str, Any],
+def _check_backend_options(backend_options: Mapping[str, Any] | None, params: dict[str, Any],
                            backend: str) -> dict[str, Any]:
     """``backend_options`` merged with backend options given as keywords, checked (no torch)."""
     from i2v_nb.synthesis.backend import check_options
@@ -117,10 +131,12 @@ def _check_backend_options(backend_options: Any, params: dict[str, Any],
     return check_options(options, backend=backend)
 
 
-def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int = 0,
-             progress: Any = None, stop: threading.Event | None = None, history: Any = None,
-             enhance_prompt: bool = True, depth: Any = None, masks: Any = None,
-             backend_options: dict[str, Any] | None = None, **params: Any) -> Any:
+def generate(image: Any, prompt: str | MotionSpec | None = "", *,
+             model: str | ModelPreset | None = "preview", seed: int = 0,
+             progress: ProgressFn | None = None, stop: threading.Event | None = None,
+             history: History | str | os.PathLike | None = None, enhance_prompt: bool = True,
+             depth: np.ndarray | None = None, masks: Mapping[str, np.ndarray] | None = None,
+             backend_options: Mapping[str, Any] | None = None, **params: Any) -> Clip:
     """Make a clip from an image and a motion prompt.
 
     Steps: check everything that needs no image before any work — the seed, the model
@@ -128,9 +144,12 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     ``profile``, ``dtype`` names), the parameters (``preset.validate``: snapped values warn,
     impossible ones raise :class:`~i2v_nb.errors.ParameterError`, including an fps the video
     writer cannot encode) and the backend's own precheck (packages, a GPU); then load the image
-    (:func:`i2v_nb.load_image`), derive a missing width or height from it and check the memory
-    cap with that final size, fit the image, build the family's prompt
-    (:func:`i2v_nb.build_prompt`), run the backend, and wrap the frames in a
+    (:func:`i2v_nb.load_image`), take the size the preset makes it at
+    (:meth:`ModelPreset.size_for_image <i2v_nb.synthesis.preset.ModelPreset.size_for_image>`:
+    a missing width or height derived from it) and check the memory cap with that final size
+    (:meth:`~i2v_nb.synthesis.preset.ModelPreset.check_budget`), fit the image once, build the
+    family's prompt (:func:`i2v_nb.build_prompt`), hand the backend one frozen
+    :class:`~i2v_nb.synthesis.request.GenerationRequest`, and wrap the frames in a
     :class:`~i2v_nb.clip.Clip` with full metadata, saved to ``history`` when given.
 
     Args:
@@ -172,7 +191,7 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     """
     import i2v_nb
     from i2v_nb.clip import Clip
-    from i2v_nb.io import fit_image, load_image
+    from i2v_nb.io import load_image
     from i2v_nb.prompting import build_prompt, parse_prompt
 
     t0 = time.perf_counter()
@@ -185,63 +204,39 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
         raise ParameterError(f"progress must be callable as progress(step, total, preview), got "
                              f"{type(progress).__name__}")
     preset = resolve_model(model)
-    backend_name = getattr(preset, "backend", "preview")
-    is_preview = backend_name == "preview"
-    options = _check_backend_options(backend_options, params, backend_name)
+    options = _check_backend_options(backend_options, params, preset.backend)
     run = _backend_for(preset)
     precheck = getattr(run, "precheck", None)
 
     text = prompt.text if hasattr(prompt, "camera") and hasattr(prompt, "text") else prompt
     spec = parse_prompt(prompt)
     user_prompt = "" if text is None else str(text)
-    family = getattr(preset, "family", "preview")
 
     # family prompt and the motion knobs of text-free models (SVD) unless the user set them
-    built = build_prompt(spec, family)
-    knobs = getattr(preset, "knobs", {}) or {}
+    built = build_prompt(spec, preset.family)
     for key, value in built.get("pipeline_kwargs", {}).items():
-        if key in knobs and params.get(key) is None:
+        if key in (preset.knobs or {}) and params.get(key) is None:
             params[key] = value
-    size_from_image = not is_preview and params.get("width") is None and \
-        params.get("height") is None and hasattr(preset, "fit_size")
+    size_from_image = params.get("width") is None and params.get("height") is None
     used = preset.validate(**params)  # defaults are legal sizes: no warning when taken
     if callable(precheck):
         precheck(preset, options)  # e.g. no GPU for a real model: say so before loading anything
 
-    # 2. the image, then the checks that need its size
+    # 2. the image (loaded and fitted once, here), then the checks that need its size
     source = load_image(image)
     t_load = time.perf_counter()
-    if is_preview:
-        from i2v_nb.synthesis.preview import check_preview_budget, preview_size
-
-        w, h = preview_size(source.size, used["width"], used["height"])
-        check_preview_budget(w, h, used["num_frames"])  # the final size, whichever side was given
-        used["width"], used["height"] = w, h
-        fill = (0, 0, 0)
-        if used["fit"] == "pad":  # bars in the picture's own border colour, not black holes
-            import numpy as np
-
-            a = np.asarray(source)
-            border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-            fill = tuple(int(v) for v in np.median(border, axis=0))
-        fitted = fit_image(source, w, h, mode=used["fit"], multiple_of=2, fill=fill)
-    else:
-        if size_from_image:  # always a legal size of the preset: nothing to snap
-            used["width"], used["height"] = preset.fit_size(source.size[0] / source.size[1])
-        fitted = fit_image(source, int(used["width"]), int(used["height"]), mode="crop",
-                           multiple_of=1)
-    if getattr(preset, "uses_prompt", True):
+    fitted = _fit_source(preset, source, used, size_from_image)
+    if preset.uses_prompt:
         model_prompt = built["prompt"] if enhance_prompt else user_prompt
         negative = params.get("negative_prompt") or built.get("negative_prompt")
     else:
         model_prompt, negative = None, None
     t_prep = time.perf_counter()
 
-    from i2v_nb.synthesis.backend import GenerationRequest
+    from i2v_nb.synthesis.request import GenerationRequest
 
     request = GenerationRequest(
-        image=fitted, prompt=model_prompt, spec=spec, params=used, seed=seed,
-        model=getattr(preset, "name", str(model)), family=family, preset=preset,
+        image=fitted, spec=spec, preset=preset, params=used, seed=seed, prompt=model_prompt,
         negative_prompt=negative, user_prompt=user_prompt, progress=progress, stop=stop,
         depth=depth, masks=masks, options=options)
     frames, backend_meta = run(request)
@@ -259,8 +254,8 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
         "negative_prompt": negative,
         "spec": spec.to_dict(),
         "model": request.model,
-        "family": family,
-        "backend": getattr(preset, "backend", "preview"),
+        "family": request.family,
+        "backend": preset.backend,
         "hub_id": getattr(preset, "hub_id", None),
         "seed": seed,
         "params": params_used,
@@ -284,8 +279,41 @@ def generate(image: Any, prompt: Any = "", *, model: Any = "preview", seed: int 
     return clip
 
 
-def generate_many(image: Any, prompts: str | Iterable[Any] = ("",),
-                  seeds: int | Iterable[int] = (0,), **params: Any) -> list[Any]:
+def _fit_source(preset: ModelPreset, source: Image, used: dict[str, Any],
+                size_from_image: bool) -> Image:
+    """The picture at the size the preset makes it (written into ``used``), fitted once.
+
+    The size comes from the preset's own rule (:meth:`ModelPreset.size_for_image
+    <i2v_nb.synthesis.preset.ModelPreset.size_for_image>`: the sides asked for, a missing one
+    from the picture's aspect ratio, or the legal size nearest it when none was asked for),
+    then the memory cap is checked with it. The picture is brought to it by the preset's
+    ``fit`` knob when it has one (``"pad"``: bars in the picture's own border colour, not
+    black), else by a centre crop. A preset object without these methods keeps its validated
+    size.
+    """
+    from i2v_nb.io import fit_image
+
+    width, height = (None, None) if size_from_image else (used["width"], used["height"])
+    size_for_image = getattr(preset, "size_for_image", None)
+    if callable(size_for_image):
+        used["width"], used["height"] = size_for_image(source.size, width, height)
+    check_budget = getattr(preset, "check_budget", None)
+    if callable(check_budget):  # the final size, whichever side was given
+        check_budget(used["width"], used["height"], used["num_frames"])
+    mode = used.get("fit") or "crop"
+    fill = (0, 0, 0)
+    if mode == "pad":  # bars in the picture's own border colour, not black holes
+        import numpy as np
+
+        a = np.asarray(source)
+        border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+        fill = tuple(int(v) for v in np.median(border, axis=0))
+    return fit_image(source, int(used["width"]), int(used["height"]), mode=mode,
+                     multiple_of=1, fill=fill)
+
+
+def generate_many(image: Any, prompts: str | MotionSpec | Iterable[str | MotionSpec] = ("",),
+                  seeds: int | Iterable[int] = (0,), **params: Any) -> list[Clip]:
     """Generate one clip per (prompt, seed) pair: a sweep for comparing wordings and seeds.
 
     Prompts are the outer loop, seeds the inner one. Every keyword of :func:`generate` works
@@ -320,7 +348,7 @@ def generate_many(image: Any, prompts: str | Iterable[Any] = ("",),
     if "history" in params:
         params["history"] = _as_history(params["history"])
     source = load_image(image)
-    clips: list[Any] = []
+    clips: list[Clip] = []
     total = len(prompt_list) * len(seed_list)
     for prompt in prompt_list:
         for seed in seed_list:

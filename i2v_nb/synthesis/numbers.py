@@ -10,6 +10,9 @@ value means the same thing, and is refused with the same words, whichever model 
 * a *frame rate* is a number in the range the video writer stores (:func:`i2v_nb.io.check_fps`,
   the one fps rule), at most an engine's own cap when it has one.
 
+The global limits every model shares are here too (:data:`MAX_SIDE`, :data:`MAX_FRAMES`,
+:data:`MAX_STEPS`, :data:`MAX_GUIDANCE`): the presets' schema and the validation engine read them.
+
 >>> check_number(12, "num_frames", owner="tiny-wan"), check_whole_number(12.4, "num_frames", owner="x")
 (12, (12, 'num_frames 12.4 -> 12 for x (rule: a whole number)'))
 >>> check_number("12", "fps", owner="the preview engine")
@@ -27,7 +30,18 @@ from typing import Any
 
 from i2v_nb.errors import ParameterError
 
-__all__ = ["show_value", "check_number", "check_whole_number", "check_fps"]
+__all__ = ["show_value", "is_bool", "check_number", "check_whole_number", "check_fps",
+           "MAX_SIDE", "MAX_FRAMES", "MAX_STEPS", "MAX_GUIDANCE"]
+
+#: Largest side (px) any request may ask for: larger ones are typos, not sizes to snap down.
+MAX_SIDE = 16384
+#: Most frames any request may ask for (larger counts are refused, smaller ones snapped).
+MAX_FRAMES = 100_000
+#: Most denoising steps: DDIM/DDPM-style schedulers refuse more steps than their 1000 training
+#: timesteps, and no model needs more.
+MAX_STEPS = 1000
+#: Largest guidance scale: far above every model's useful range (1-15); more only saturates.
+MAX_GUIDANCE = 100.0
 
 
 def show_value(value: Any) -> str:
@@ -45,8 +59,12 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _is_bool(value: Any) -> bool:
-    """True for Python's and numpy's booleans (numpy is only checked when already imported)."""
+def is_bool(value: Any) -> bool:
+    """True for Python's and numpy's booleans (numpy is only checked when already imported).
+
+    >>> is_bool(True), is_bool(1), is_bool("yes")
+    (True, False, False)
+    """
     np = sys.modules.get("numpy")
     return isinstance(value, bool) or (np is not None and isinstance(value, np.bool_))
 
@@ -71,7 +89,7 @@ def check_number(value: Any, name: str, *, owner: str) -> float | int:
     ...
     i2v_nb.errors.ParameterError: guidance_scale=nan for svd: must be finite
     """
-    if _is_bool(value) or not isinstance(value, numbers.Real):
+    if is_bool(value) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{name}={show_value(value)} for {owner}: must be a number "
                              f"(got {type(value).__name__})")
     try:

@@ -1,16 +1,20 @@
 """``ModelPreset``: one image-to-video model described as data, and the rules that data implies.
 
 The built-in presets are in :mod:`i2v_nb.synthesis.presets`, looked up by
-:mod:`i2v_nb.synthesis.registry`. The rules are exposed as methods so that nothing re-derives
-them: :meth:`ModelPreset.frame_stride`, :meth:`~ModelPreset.frame_range`,
+:mod:`i2v_nb.synthesis.registry`; the CPU preview engine is one of them, described by the same
+fields. The rules are exposed as methods so that nothing re-derives them:
+:meth:`ModelPreset.frame_stride`, :meth:`~ModelPreset.frame_range`,
 :meth:`~ModelPreset.legal_frames`, :meth:`~ModelPreset.snap_frames` (frame counts),
-:meth:`~ModelPreset.snap_size` and :meth:`~ModelPreset.fit_size` (resolutions), and
-:meth:`~ModelPreset.validate`, which runs the validation engine
-(:func:`i2v_nb.synthesis.validation.validate_params`) on a request.
+:meth:`~ModelPreset.snap_size`, :meth:`~ModelPreset.fit_size`,
+:meth:`~ModelPreset.size_for_aspect` and :meth:`~ModelPreset.size_for_image` (resolutions),
+:meth:`~ModelPreset.check_budget` (memory), and :meth:`~ModelPreset.validate`, which runs the
+validation engine (:func:`i2v_nb.synthesis.validation.validate_params`) on a request.
 
 >>> from i2v_nb.synthesis.registry import get_model
 >>> get_model("wan2.1-i2v-480p").frame_range(), get_model("ltx-video").snap_frames(50)
 ((5, 81), 49)
+>>> get_model("preview").frame_range(), get_model("preview").snap_size(513, 300)
+((1, 1000), (514, 300))
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 from i2v_nb.errors import ParameterError
+from i2v_nb.synthesis.numbers import MAX_FRAMES, MAX_SIDE
+from i2v_nb.synthesis.validation import validate_params
 
 __all__ = ["ModelPreset", "Knob", "COMMON_PARAMS"]
 
@@ -37,9 +43,17 @@ class Knob:
 
     Args:
         default: value used when the caller gives none (``None`` = decided at run time).
-        low, high: inclusive range; out-of-range values are clipped with a warning.
-        kind: ``"int"``, ``"float"`` or ``"bool"``.
-        help: one line for tables and widgets.
+        low, high: inclusive range; out-of-range values are clipped with a warning (refused
+            when ``strict``).
+        kind: ``"int"``, ``"float"``, ``"bool"`` or ``"choice"`` (one of ``choices``).
+        help: one line for tables, widgets and the messages about the knob.
+        choices: the legal strings of a ``"choice"`` knob.
+        strict: refuse out-of-range values instead of clipping them.
+        advanced: a keyword of :func:`~i2v_nb.synthesis.generate` that the widgets do not offer
+            as a control (the preview engine's ``camera``, ``parallax``, ``fit``...).
+
+    >>> Knob(0.5, 0.0, 1.0, "float", "how much").high
+    1.0
     """
 
     default: Any
@@ -47,6 +61,9 @@ class Knob:
     high: float | None = None
     kind: str = "float"
     help: str = ""
+    choices: tuple[str, ...] | None = None
+    strict: bool = False
+    advanced: bool = False
 
 
 def _freeze(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -59,11 +76,19 @@ class ModelPreset:
 
     Attributes:
         name: registry key, e.g. ``"svd-xt"``, ``"wan2.1-i2v-480p"``, ``"tiny-wan"``, ``"preview"``.
+        label: how messages name the model (``"the preview engine"``); empty = ``name``
+            (:attr:`owner`).
         family: ``"svd"``, ``"cogvideox"``, ``"ltx"``, ``"wan"``, ``"hunyuan"`` or ``"preview"``
             (the prompt templates and call arguments are per family).
         hub_id: Hugging Face repo id, ``None`` for tiny twins and the preview engine.
         pipeline_class: diffusers pipeline class name (``getattr(diffusers, pipeline_class)``).
-        backend: ``"diffusers"`` or ``"preview"``.
+        backend: ``"diffusers"``, ``"preview"`` or a name given to
+            :func:`~i2v_nb.synthesis.backend.register_backend`.
+        needs_gpu: whether the model needs a CUDA GPU to run in useful time (the preview engine
+            and the tiny twins do not).
+        backend_options: the keys of ``generate(backend_options=...)`` its backend reads
+            (memory ``profile``, ``dtype``, ``device``, step ``previews``); the widgets offer
+            controls for these only.
         uses_prompt: whether the model reads a text prompt.
         dtype: torch dtype name the weights run in (``"bfloat16"``, ``"float16"``, ``"float32"``).
         component_dtypes: per-component overrides, e.g. Wan's VAE in float32.
@@ -73,9 +98,24 @@ class ModelPreset:
         frame_step: frame counts must be ``frame_step * k + 1`` (1 = any count).
         fixed_frames: the only legal frame counts, or ``None``.
         min_frames, max_frames: legal frame range.
+        max_frames_asked: the most frames a request may ask for: larger counts are refused,
+            counts from ``max_frames`` up to it are snapped down (with a warning). Equal to
+            ``max_frames`` (the preview engine): every count outside the range is refused.
+        ui_max_frames: the largest count a frame slider offers (``None`` = ``max_frames``).
         size_multiple: width and height must be multiples of this.
+        size_rounding: how a side is brought to a multiple: ``"nearest"`` or ``"up"``.
+        min_side, max_side: the sides a request may ask for; outside, it is refused.
+        auto_long_side: sizes follow the picture (the preview engine): a missing side is
+            derived from the picture's aspect ratio, and with both missing the long side is
+            this (or the picture's own, if smaller). ``None``: a missing side takes the default,
+            and with both missing ``generate`` picks :meth:`fit_size` for the picture.
         fixed_sizes: the only legal ``(width, height)`` pairs, or ``None``.
         max_pixels: largest ``width * height`` (larger requests are scaled down).
+        max_voxels: largest ``width * height * num_frames`` (larger clips are refused:
+            :meth:`check_budget`), or ``None``.
+        max_fps: the highest frame rate the model makes, below the video writer's, or ``None``.
+        ignored_params: common parameters accepted (so one parameter set serves every model)
+            and checked, but not used (the preview engine: no denoising steps, no guidance).
         vram_gb: rough GPU memory (GB) per profile ``fast`` / ``balanced`` / ``low-vram``.
         licence: licence name of the weights.
         licence_url: where to read it.
@@ -117,6 +157,20 @@ class ModelPreset:
     base_hub_id: str | None = None
     components: Mapping[str, tuple[str, str, str, str | None, str | None]] = \
         field(default_factory=dict)
+    # the rules below came with the preview engine becoming a preset (keyword-only in practice:
+    # added last so that presets built with positional arguments keep their meaning)
+    label: str = ""
+    needs_gpu: bool = True
+    backend_options: tuple[str, ...] = ("profile", "dtype", "device", "previews")
+    max_frames_asked: int = MAX_FRAMES
+    ui_max_frames: int | None = None
+    size_rounding: str = "nearest"
+    min_side: int = 1
+    max_side: int = MAX_SIDE
+    auto_long_side: int | None = None
+    max_voxels: int | None = None
+    max_fps: float | None = None
+    ignored_params: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         merged = {k: knob.default for k, knob in self.knobs.items()}
@@ -128,6 +182,21 @@ class ModelPreset:
         object.__setattr__(self, "components", _freeze(self.components))
 
     # ------------------------------------------------------------------ descriptions
+    @property
+    def owner(self) -> str:
+        """How messages name the model: :attr:`label`, or the preset's name.
+
+        >>> from i2v_nb.synthesis.registry import get_model
+        >>> get_model("preview").owner, get_model("svd").owner
+        ('the preview engine', 'svd')
+        """
+        return self.label or self.name
+
+    @property
+    def sizes_from_image(self) -> bool:
+        """Whether a missing side follows the picture (:attr:`auto_long_side` is set)."""
+        return self.auto_long_side is not None
+
     @property
     def is_tiny(self) -> bool:
         """True for the offline tiny twins (built by ``tiny_pipeline``, no hub download)."""
@@ -162,10 +231,21 @@ class ModelPreset:
 
     @property
     def size_rule(self) -> str:
-        """The resolution rule in words."""
+        """The resolution rule in words.
+
+        >>> from i2v_nb.synthesis.registry import get_model
+        >>> get_model("ltx-video").size_rule, get_model("preview").size_rule
+        ('multiple of 32, at most 921,600 px', 'even sizes, 16 to 4096 px per side')
+        """
         if self.fixed_sizes is not None:
             return "only " + ", ".join(f"{w}x{h}" for w, h in self.fixed_sizes)
-        return f"multiple of {self.size_multiple}, at most {self.max_pixels:,} px"
+        m = self.size_multiple
+        parts = ["even sizes" if m == 2 else f"multiple of {m}"]
+        if self.min_side > 1 or self.max_side < MAX_SIDE:
+            parts.append(f"{self.min_side} to {self.max_side} px per side")
+        if self.max_pixels < self.max_side ** 2:
+            parts.append(f"at most {self.max_pixels:,} px")
+        return ", ".join(parts)
 
     def __repr__(self) -> str:  # short: the mapping proxies make the default repr unreadable
         return (f"ModelPreset(name={self.name!r}, family={self.family!r}, hub_id={self.hub_id!r}, "
@@ -252,44 +332,151 @@ class ModelPreset:
         nearest = math.floor((n - 1) / s + 0.5) * s + 1
         return int(min(max(nearest, lo), hi))
 
-    def snap_size(self, width: int, height: int) -> tuple[int, int]:
+    def snap_size(self, width: int | None, height: int | None) -> tuple[int | None, int | None]:
         """The legal ``(width, height)`` nearest to a requested size, without a warning.
 
         Fixed-size models give the fixed size closest in aspect ratio (then in area); the others
-        scale the size down to ``max_pixels`` when above it, then round each side to the nearest
-        multiple of ``size_multiple`` (never below one multiple, never above the pixel budget).
+        scale the size down to ``max_pixels`` when above it, then bring each side to a multiple
+        of ``size_multiple`` (the nearest one, or the next one up with ``size_rounding="up"``;
+        never below one multiple or ``min_side``, never above ``max_side`` or the pixel budget).
+        A side given as ``None`` (a preset whose sizes follow the picture) stays ``None``.
         :meth:`validate` uses it and warns when the size changes.
 
         >>> from i2v_nb.synthesis.registry import get_model
         >>> get_model("ltx-video").snap_size(700, 470), get_model("cogvideox-5b-i2v").snap_size(64, 64)
         ((704, 480), (720, 480))
+        >>> get_model("preview").snap_size(513, None)
+        (514, None)
 
         Raises:
             ParameterError: a side that is not positive.
         """
-        if width <= 0 or height <= 0:
-            raise ParameterError(f"size {width}x{height} for {self.name}: sizes must be positive "
-                                 f"(rule: {self.size_rule})")
+        for v in (width, height):
+            if v is not None and v <= 0:
+                raise ParameterError(f"size {width}x{height} for {self.name}: sizes must be "
+                                     f"positive (rule: {self.size_rule})")
         if self.fixed_sizes is not None:
+            if width is None or height is None:
+                return self.fixed_sizes[0]
             if (width, height) in self.fixed_sizes:
                 return width, height
             return min(self.fixed_sizes,
                        key=lambda s: (abs(math.log((s[0] / s[1]) / (width / height))),
                                       abs(s[0] * s[1] - width * height)))
-        w, h = width, height
-        if w * h > self.max_pixels:
+        w: float | None = width
+        h: float | None = height
+        if w is not None and h is not None and w * h > self.max_pixels:
             scale = math.sqrt(self.max_pixels / (w * h))
             w, h = w * scale, h * scale
         m = self.size_multiple
-        # nearest multiple, but never above the pixel budget and never below one multiple
-        w2 = max(m, int(round(w / m)) * m)
-        h2 = max(m, int(round(h / m)) * m)
-        while w2 * h2 > self.max_pixels and (w2 > m or h2 > m):
+        lo, hi = max(m, -(-self.min_side // m) * m), max(m, self.max_side // m * m)
+
+        def side(v: float) -> int:
+            k = math.ceil(v / m) if self.size_rounding == "up" else int(round(v / m))
+            return min(max(lo, k * m), hi)
+
+        w2 = None if w is None else side(w)
+        h2 = None if h is None else side(h)
+        # never above the pixel budget, never below one multiple
+        while w2 is not None and h2 is not None and w2 * h2 > self.max_pixels and \
+                (w2 > m or h2 > m):
             if w2 >= h2 and w2 > m:
                 w2 -= m
             else:
                 h2 -= m
         return w2, h2
+
+    def size_for_aspect(self, aspect: float, *, width: int | None = None,
+                        height: int | None = None) -> tuple[int, int]:
+        """The size a picture of ``aspect`` (= width / height) is made at, given one side or none.
+
+        Presets whose sizes follow the picture (:attr:`sizes_from_image`: the preview engine)
+        derive a missing side from the aspect ratio (to the nearest multiple of
+        ``size_multiple``, within ``min_side`` to ``max_side``), and with both missing make the
+        long side :attr:`auto_long_side`. The others give :meth:`fit_size` with both missing and
+        the default for a single missing side (as :meth:`validate` does).
+
+        >>> from i2v_nb.synthesis.registry import get_model
+        >>> get_model("preview").size_for_aspect(2.0, width=256), get_model("preview").size_for_aspect(0.5)
+        ((256, 128), (256, 512))
+
+        Raises:
+            ParameterError: an aspect ratio that is not a positive number.
+        """
+        if not (aspect > 0 and math.isfinite(aspect)):
+            raise ParameterError(f"aspect ratio {aspect!r} must be a positive number (width / height)")
+        if width is not None and height is not None:
+            return int(width), int(height)
+        if not self.sizes_from_image:
+            if width is None and height is None:
+                return self.fit_size(aspect)
+            return (int(width) if width is not None else int(self.defaults["width"]),
+                    int(height) if height is not None else int(self.defaults["height"]))
+        if width is not None:
+            return int(width), self._derived_side(width / aspect)
+        if height is not None:
+            return self._derived_side(height * aspect), int(height)
+        long_side = float(self.auto_long_side or 0)
+        if aspect >= 1:
+            return self._derived_side(long_side), self._derived_side(long_side / aspect)
+        return self._derived_side(long_side * aspect), self._derived_side(long_side)
+
+    def size_for_image(self, image_size: tuple[int, int], width: int | None = None,
+                       height: int | None = None) -> tuple[int, int]:
+        """The size a picture of ``image_size`` (``(width, height)`` in pixels) is made at.
+
+        As :meth:`size_for_aspect` with the picture's aspect ratio, except that with both sides
+        missing a preset whose sizes follow the picture keeps a picture smaller than
+        :attr:`auto_long_side` at its own size (it never enlarges it).
+
+        >>> from i2v_nb.synthesis.registry import get_model
+        >>> p = get_model("preview")
+        >>> p.size_for_image((1024, 768)), p.size_for_image((100, 50)), p.size_for_image((1024, 768), 256)
+        ((512, 384), (100, 50), (256, 192))
+        """
+        sw, sh = image_size
+        aspect = sw / max(sh, 1)
+        if self.sizes_from_image and width is None and height is None:
+            scale = min(1.0, (self.auto_long_side or 0) / max(sw, sh))
+            return self._derived_side(sw * scale), self._derived_side(sh * scale)
+        return self.size_for_aspect(aspect, width=width, height=height)
+
+    def _derived_side(self, v: float) -> int:
+        """A side derived from another one: the nearest multiple, within the legal sides."""
+        m = self.size_multiple
+        return min(self.max_side, max(self.min_side, int(round(v / m)) * m))
+
+    def check_budget(self, width: int, height: int, num_frames: int) -> None:
+        """Refuse a clip whose frames would not fit in memory: ``width · height · num_frames``
+        over :attr:`max_voxels` (no limit when it is ``None``), with the largest frame count
+        and the largest size that do fit.
+
+        >>> from i2v_nb.synthesis.registry import get_model
+        >>> get_model("preview").check_budget(512, 320, 24)
+        >>> get_model("preview").check_budget(4096, 4096, 1000)
+        Traceback (most recent call last):
+        ...
+        i2v_nb.errors.ParameterError: 1000 frames of 4096x4096 need 50.3 GB (16,777,216,000 pixels × frames, over the preview engine's cap of 600,000,000): use at most 35 frames at 4096x4096, or at most 774x774 for 1000 frames
+
+        Raises:
+            ParameterError: over the cap; the message says how to make it fit.
+        """
+        cap = self.max_voxels
+        if cap is None:
+            return
+        w, h, n = int(width), int(height), int(num_frames)
+        voxels = w * h * n
+        if voxels <= cap:
+            return
+        max_frames = cap // max(w * h, 1)
+        scale = math.sqrt(cap / voxels)
+        m = self.size_multiple
+        fw = max(self.min_side, int(w * scale) // m * m)
+        fh = max(self.min_side, int(h * scale) // m * m)
+        frames_hint = f"use at most {max_frames} frames at {w}x{h}, or " if max_frames >= 1 else ""
+        raise ParameterError(
+            f"{n} frames of {w}x{h} need {voxels * 3 / 1e9:.1f} GB ({voxels:,} pixels × frames, "
+            f"over {self.owner}'s cap of {cap:,}): {frames_hint}at most {fw}x{fh} for {n} frames")
 
     # ------------------------------------------------------------------ validation
     def validate(self, **params: Any) -> dict[str, Any]:
@@ -306,6 +493,4 @@ class ModelPreset:
         Args:
             **params: any of :attr:`param_names`.
         """
-        from i2v_nb.synthesis.validation import validate_params
-
         return validate_params(self, **params)

@@ -4,6 +4,10 @@ Pipeline classes and call argument names were checked in the diffusers 0.42.1 so
 (``diffusers/pipelines/{stable_video_diffusion,cogvideo,ltx,wan,hunyuan_video}``).
 VRAM figures are rough public estimates (GB, one clip at the default settings), not measurements.
 
+The CPU preview engine is a preset like the others (:data:`PREVIEW_PRESET`): its frame and size
+rules, frame-rate cap, memory cap and knobs are fields that the validation engine and the widgets
+read; ``i2v_nb.synthesis.preview`` takes its limits from it.
+
 The tiny presets (``tiny-<family>``) copy their real model's rules (the twins keep the VAE
 compression and patch sizes) with the tiny sizes of :data:`i2v_nb.testing.TINY_DEFAULTS` (a test
 checks they agree); :func:`i2v_nb.testing.tiny_pipeline` builds their pipelines offline.
@@ -16,9 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from i2v_nb.prompting import CAMERA_MOVES
 from i2v_nb.synthesis.preset import Knob, ModelPreset
 
-__all__ = ["BUILTIN_PRESETS", "REAL_PRESETS", "TINY_PRESETS"]
+__all__ = ["BUILTIN_PRESETS", "REAL_PRESETS", "TINY_PRESETS", "PREVIEW_PRESET"]
 
 _SVD_KNOBS = {
     "motion_bucket_id": Knob(127, 1, 255, "int", "how much motion (higher = more)"),
@@ -39,6 +44,42 @@ _COG_KNOBS = {
 _HUNYUAN_KNOBS = {
     "true_cfg_scale": Knob(1.0, 1.0, 20.0, "float", "real classifier-free guidance (>1 needs a negative prompt)"),
 }
+
+#: The preview engine's knobs: keywords of ``generate`` (None = read from the prompt), not
+#: widget controls; values outside [0, 1] are refused, not clipped.
+_PREVIEW_KNOBS = {
+    "loop": Knob(None, kind="bool", advanced=True,
+                 help="a seamless loop; None reads it from the prompt"),
+    "intensity": Knob(None, 0.0, 1.0, "float", strict=True, advanced=True,
+                      help="0 none, 0.5 normal, 1 most; None reads it from the prompt"),
+    "speed": Knob(None, 0.0, 1.0, "float", strict=True, advanced=True,
+                  help="0 slowest, 0.5 normal, 1 fastest; None reads it from the prompt"),
+    "camera": Knob(None, kind="choice", choices=tuple(CAMERA_MOVES), advanced=True,
+                   help="or None to read it from the prompt"),
+    "parallax": Knob(0.5, 0.0, 1.0, "float", strict=True, advanced=True,
+                     help="0 flat moves, 1 the farthest pixels do not move"),
+    "auto_effects": Knob(True, kind="bool", advanced=True,
+                         help="a prompt with no motion animates the sky, water, foliage found"),
+    "fit": Knob("crop", kind="choice", choices=("crop", "pad", "stretch"), advanced=True,
+                help="how the picture is brought to width x height"),
+}
+
+#: The CPU preview engine: any frame count from 1 to 1000, even sizes of 16 to 4096 px that
+#: follow the picture (long side 512 by default), at most 240 fps, at most 600 million pixels ×
+#: frames (~1.8 GB of frames); no denoising steps or guidance (accepted, checked, unused).
+#: ``defaults`` width and height are the size of a 16:10 picture (shown in tables).
+PREVIEW_PRESET = ModelPreset(
+    name="preview", label="the preview engine", family="preview", hub_id=None,
+    pipeline_class=None, backend="preview", uses_prompt=True, dtype="float32", needs_gpu=False,
+    backend_options=(),
+    defaults=dict(num_frames=24, fps=12, width=512, height=320, num_inference_steps=1,
+                  guidance_scale=0.0),
+    knobs=_PREVIEW_KNOBS, min_frames=1, max_frames=1000, max_frames_asked=1000,
+    ui_max_frames=240, size_multiple=2, size_rounding="up", min_side=16, max_side=4096,
+    auto_long_side=512, max_pixels=4096 * 4096, max_voxels=600_000_000, max_fps=240.0,
+    ignored_params=("num_inference_steps", "guidance_scale"),
+    vram_gb={"fast": 0, "balanced": 0, "low-vram": 0}, licence="Apache-2.0 (i2v_nb)",
+    description="CPU preview engine: camera moves and simple animation from the prompt, seconds")
 
 _SVD_URL = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid-xt/blob/main/LICENSE.md"
 _WAN_VAE_FP32 = {"vae": "float32", "image_encoder": "float32"}
@@ -149,13 +190,7 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
         licence_url="https://huggingface.co/tencent/HunyuanVideo/blob/main/LICENSE",
         description="FramePack (HunyuanVideo 13B, next-frame-section packing): long clips made "
                     "in sections of 4*latent_window_size frames"),
-    ModelPreset(
-        name="preview", family="preview", hub_id=None, pipeline_class=None, backend="preview",
-        uses_prompt=True, dtype="float32",
-        defaults=dict(width=512, height=320, num_frames=24, fps=12, num_inference_steps=1,
-                      guidance_scale=0.0),
-        vram_gb={"fast": 0, "balanced": 0, "low-vram": 0}, licence="Apache-2.0 (i2v_nb)",
-        description="CPU preview engine: camera moves and simple animation from the prompt, seconds"),
+    PREVIEW_PRESET,
 )
 
 _BY_NAME = {p.name: p for p in REAL_PRESETS}
@@ -169,7 +204,7 @@ def _tiny(twin: str, family: str, real: str, **changes: Any) -> ModelPreset:
         pipeline_class=base.pipeline_class, uses_prompt=base.uses_prompt, dtype="float32",
         knobs=dict(base.knobs), frame_step=base.frame_step, size_multiple=base.size_multiple,
         fps_conditions=base.fps_conditions, supports_tiling=base.supports_tiling,
-        min_frames=base.min_frames, max_frames=17, max_pixels=64 * 64,
+        min_frames=base.min_frames, max_frames=17, max_pixels=64 * 64, needs_gpu=False,
         vram_gb={"fast": 0.1, "balanced": 0.1, "low-vram": 0.1},
         licence="Apache-2.0 (random weights)",
         description=f"tiny random-weight twin of {real} (same pipeline class; tests, offline)")

@@ -4,7 +4,8 @@ A preset says which diffusers pipeline class and hub id to load, which dtype, wh
 reads a text prompt, its default resolution / frames / fps / steps / guidance, the rules its
 parameters must obey (frame counts such as ``4k+1``, resolution multiples, fixed resolutions,
 maximum sizes), its extra knobs (SVD's ``motion_bucket_id`` ...), rough VRAM needs per memory
-profile and its licence.
+profile and its licence. The CPU preview engine is a preset too (``get_model("preview")``), with
+its own rules as data.
 
 :meth:`ModelPreset.validate` turns a user's request into the parameters the pipeline will really
 use: values are snapped to the nearest legal value with a :class:`ParameterSnapped` warning that
@@ -77,7 +78,8 @@ for _p in BUILTIN_PRESETS:
 
 
 def models(*, backend: str | None = None, include_tiny: bool = True) -> list[ModelPreset]:
-    """Return the registered presets, real models first, then ``preview``, then tiny twins.
+    """Return the registered presets: real models first, then the CPU ones (``preview``), then
+    the tiny twins.
 
     Args:
         backend: keep only ``"diffusers"`` or ``"preview"`` presets.
@@ -88,7 +90,8 @@ def models(*, backend: str | None = None, include_tiny: bool = True) -> list[Mod
     """
     out = [m for m in _PRESETS.values()
            if (backend is None or m.backend == backend) and (include_tiny or not m.is_tiny)]
-    return sorted(out, key=lambda m: (m.is_tiny, m.backend == "preview", list(_PRESETS).index(m.name)))
+    order = list(_PRESETS)
+    return sorted(out, key=lambda m: (m.is_tiny, not m.needs_gpu, order.index(m.name)))
 
 
 def get_model(name: str | ModelPreset) -> ModelPreset:

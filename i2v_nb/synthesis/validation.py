@@ -1,13 +1,16 @@
 """The validation engine: a user's request -> the parameters a model will really use.
 
 :func:`validate_params` (what :meth:`ModelPreset.validate <i2v_nb.synthesis.preset.ModelPreset.validate>`
-runs) reads a preset's rule data through its rule methods (``snap_size``, ``snap_frames``...):
-values are snapped to the nearest legal value with a :class:`ParameterSnapped` warning that says
-what changed; impossible requests raise :class:`~i2v_nb.errors.ParameterError` naming the rule.
-Numbers are read by the one parser of the synthesis layer (:mod:`i2v_nb.synthesis.numbers`:
-``check_number``, ``check_fps``, ``show_value``, re-exported here); the global limits every
-engine shares are here (:data:`MAX_SIDE`, :data:`MAX_FRAMES`, :data:`MAX_STEPS`,
-:data:`MAX_GUIDANCE`).
+runs, for every preset: the diffusers models, their tiny twins and the CPU preview engine alike)
+reads a preset's rule data through its rule methods (``snap_size``, ``snap_frames``,
+``check_budget``...): values are snapped to the nearest legal value with a
+:class:`ParameterSnapped` warning that says what changed; impossible requests raise
+:class:`~i2v_nb.errors.ParameterError` naming the rule. :func:`check_frames` and
+:func:`check_frame_rate` are its frame-count and frame-rate steps on their own (the preview
+engine's direct entry points use them). Numbers are read by the one parser of the synthesis
+layer (:mod:`i2v_nb.synthesis.numbers`: ``check_number``, ``check_fps``, ``show_value``,
+re-exported here), which also holds the global limits every model shares (:data:`MAX_SIDE`,
+:data:`MAX_FRAMES`, :data:`MAX_STEPS`, :data:`MAX_GUIDANCE`).
 
 >>> check_fps(12), show_value(10**20)
 (12.0, '1e+20')
@@ -19,13 +22,25 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from i2v_nb.errors import I2VWarning, ParameterError
-from i2v_nb.synthesis.numbers import check_fps, check_number, check_whole_number, show_value
+from i2v_nb.synthesis.numbers import (
+    MAX_FRAMES,
+    MAX_GUIDANCE,
+    MAX_SIDE,
+    MAX_STEPS,
+    check_fps,
+    check_number,
+    check_whole_number,
+    is_bool,
+    show_value,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.synthesis.preset import Knob, ModelPreset
 
 __all__ = [
     "validate_params",
+    "check_frames",
+    "check_frame_rate",
     "ParameterSnapped",
     "PromptIgnored",
     "MAX_SIDE",
@@ -35,16 +50,6 @@ __all__ = [
     "check_fps",
     "show_value",
 ]
-
-#: Largest side (px) any request may ask for: larger ones are typos, not sizes to snap down.
-MAX_SIDE = 16384
-#: Most frames any request may ask for (larger counts are refused, smaller ones snapped).
-MAX_FRAMES = 100_000
-#: Most denoising steps: DDIM/DDPM-style schedulers refuse more steps than their 1000 training
-#: timesteps, and no model needs more.
-MAX_STEPS = 1000
-#: Largest guidance scale: far above every model's useful range (1-15); more only saturates.
-MAX_GUIDANCE = 100.0
 
 
 class ParameterSnapped(I2VWarning):
@@ -58,10 +63,12 @@ class PromptIgnored(I2VWarning):
 def validate_params(preset: ModelPreset, **params: Any) -> dict[str, Any]:
     """Return the parameters the pipeline will really use.
 
-    Missing (or ``None``) values take the preset's defaults. Values that break a rule but have
-    a nearest legal value are snapped, with one :class:`ParameterSnapped` warning per change
-    naming the old value, the new one and the rule. A text prompt for a model that ignores
-    text gives :class:`PromptIgnored` and is dropped.
+    Missing (or ``None``) values take the preset's defaults (a preset whose sizes follow the
+    picture keeps a missing side ``None``). Values that break a rule but have a nearest legal
+    value are snapped, with one :class:`ParameterSnapped` warning per change naming the old
+    value, the new one and the rule. A text prompt for a model that ignores text gives
+    :class:`PromptIgnored` and is dropped; the preset's ``ignored_params`` are checked and
+    dropped.
 
     Args:
         preset: the model whose rules apply.
@@ -70,28 +77,33 @@ def validate_params(preset: ModelPreset, **params: Any) -> dict[str, Any]:
             the preset's knobs).
 
     Returns:
-        dict with every common parameter (and every knob) filled in; ``prompt`` and
-        ``negative_prompt`` only when the model reads text and they were given.
+        dict with every common parameter (and every knob) filled in, but the ignored ones;
+        ``prompt`` and ``negative_prompt`` only when the model reads text and they were given.
+        Its order: the prompts, the common parameters in the order of ``preset.defaults``, the
+        knobs.
 
     Raises:
         ParameterError: unknown keys, non-numbers (huge integers included), zero or negative
-            sizes, frames, steps or fps; sides over :data:`MAX_SIDE`, more than
-            :data:`MAX_FRAMES` frames or :data:`MAX_STEPS` steps; an fps the video writer
-            cannot encode (:func:`check_fps`); guidance outside 0 to :data:`MAX_GUIDANCE`.
+            sizes, frames, steps or fps; sides outside ``min_side`` to ``max_side`` (at most
+            :data:`MAX_SIDE`), more than ``max_frames_asked`` frames (at most
+            :data:`MAX_FRAMES`) or :data:`MAX_STEPS` steps; an fps the video writer cannot
+            encode, or above the preset's ``max_fps`` (:func:`check_fps`); guidance outside 0 to
+            :data:`MAX_GUIDANCE`; a knob outside its choices (or its range, when strict); a clip
+            over the preset's memory cap (:meth:`~ModelPreset.check_budget`).
 
     >>> from i2v_nb.synthesis.registry import get_model
     >>> validate_params(get_model("ltx-video"), num_frames=97)["num_frames"]
     97
+    >>> validate_params(get_model("preview"), num_frames=0)
+    Traceback (most recent call last):
+    ...
+    i2v_nb.errors.ParameterError: num_frames=0 for the preview engine: a clip needs 1 to 1000 frames
     """
-    if preset.backend == "preview":
-        from i2v_nb.synthesis.preview import validate_preview_params
-
-        return validate_preview_params(**params)
-
+    who = preset.owner
     unknown = sorted(set(params) - set(preset.param_names))
     if unknown:
         raise ParameterError(
-            f"{preset.name} does not take parameter(s) {', '.join(map(repr, unknown))}; "
+            f"{who} does not take parameter(s) {', '.join(map(repr, unknown))}; "
             f"it accepts: {', '.join(preset.param_names)}")
     p = {k: v for k, v in params.items() if v is not None}
     out: dict[str, Any] = {}
@@ -112,81 +124,162 @@ def validate_params(preset: ModelPreset, **params: Any) -> dict[str, Any]:
             continue
         out[key] = text
 
-    # --- size
-    width = _as_int(p.get("width", preset.defaults["width"]), "width", preset.name)
-    height = _as_int(p.get("height", preset.defaults["height"]), "height", preset.name)
-    for key, v in (("width", width), ("height", height)):
-        if v <= 0:
-            raise ParameterError(f"{key}={v} for {preset.name}: sizes must be positive "
-                                 f"(rule: {preset.size_rule})")
-        if v > MAX_SIDE:
-            raise ParameterError(
-                f"{key}={show_value(v)} for {preset.name}: at most {MAX_SIDE} px per side "
-                f"(rule: {preset.size_rule}); ask for e.g. {preset.defaults['width']}x"
-                f"{preset.defaults['height']}, or leave the size out to take it from the image")
-    out["width"], out["height"] = _snap_size(preset, width, height)
+    # --- size (None: decided from the picture, for presets whose sizes follow it)
+    sides = {key: p.get(key, None if preset.sizes_from_image else preset.defaults[key])
+             for key in ("width", "height")}
+    width, height = (None if sides[key] is None else _check_side(preset, key, sides[key])
+                     for key in ("width", "height"))
+    common: dict[str, Any] = {}
+    common["width"], common["height"] = _snap_size(preset, width, height)
 
     # --- knobs (first: FramePack's frame rule depends on latent_window_size)
     knobs = {key: _snap_knob(preset, key, knob, p.get(key, knob.default))
              for key, knob in preset.knobs.items()}
 
-    # --- frames
-    frames = _as_int(p.get("num_frames", preset.defaults["num_frames"]), "num_frames", preset.name)
-    if frames <= 0:
-        raise ParameterError(f"num_frames={frames} for {preset.name}: a clip needs at least one "
-                             f"frame (rule: {preset.frame_rule})")
-    if frames > MAX_FRAMES:
-        raise ParameterError(
-            f"num_frames={show_value(frames)} for {preset.name}: {preset.name} makes "
-            f"{preset.min_frames} to {preset.max_frames} frames (rule: {preset.frame_rule}); ask "
-            f"for at most {preset.max_frames}")
-    out["num_frames"] = _snap_frames(
-            preset,         frames, latent_window_size=knobs.get("latent_window_size"))
+    # --- frames, fps, steps, guidance
+    common["num_frames"] = check_frames(
+        preset, p.get("num_frames", preset.defaults["num_frames"]),
+        latent_window_size=knobs.get("latent_window_size"))
+    common["fps"] = check_frame_rate(preset, p.get("fps", preset.defaults["fps"]))
+    common["num_inference_steps"] = _check_steps(
+        preset, p.get("num_inference_steps", preset.defaults["num_inference_steps"]))
+    common["guidance_scale"] = _check_guidance(
+        preset, p.get("guidance_scale", preset.defaults["guidance_scale"]))
+    if common["width"] is not None and common["height"] is not None:
+        preset.check_budget(common["width"], common["height"], common["num_frames"])
 
-    # --- fps, steps, guidance
-    fps = check_number(p.get("fps", preset.defaults["fps"]), "fps", owner=preset.name)
-    check_fps(fps, model=preset.name)
-    if preset.fps_conditions:
-        # SVD and LTX take fps as an integer conditioning input
-        fps_i = max(1, round(fps))
-        if fps_i != fps:
-            _warn(ParameterSnapped(f"fps {fps} -> {fps_i} for {preset.name} (rule: the model is "
-                                   "conditioned on a whole number of frames per second)"))
-        fps = fps_i
-    out["fps"] = fps
-
-    steps = _as_int(p.get("num_inference_steps", preset.defaults["num_inference_steps"]),
-                    "num_inference_steps", preset.name)
-    if steps <= 0:
-        raise ParameterError(f"num_inference_steps={steps} for {preset.name}: at least one "
-                             "denoising step is needed")
-    if steps > MAX_STEPS:
-        raise ParameterError(
-            f"num_inference_steps={show_value(steps)} for {preset.name}: at most {MAX_STEPS} "
-            f"(schedulers have 1000 training timesteps); {preset.name} uses "
-            f"{preset.defaults['num_inference_steps']} by default")
-    out["num_inference_steps"] = steps
-
-    guidance = check_number(p.get("guidance_scale", preset.defaults["guidance_scale"]),
-                            "guidance_scale", owner=preset.name)
-    if not 0 <= guidance <= MAX_GUIDANCE:
-        raise ParameterError(
-            f"guidance_scale={show_value(guidance)} for {preset.name}: must be >= 0 and at most "
-            f"{MAX_GUIDANCE:g} (1 = no classifier-free guidance; {preset.name} uses "
-            f"{preset.defaults['guidance_scale']:g} by default)")
-    out["guidance_scale"] = float(guidance)
-
+    order = [k for k in preset.defaults if k in common] + [k for k in common
+                                                           if k not in preset.defaults]
+    out.update((k, common[k]) for k in order if k not in preset.ignored_params)
     out.update(knobs)
     return out
 
 
-def _snap_size(preset: ModelPreset, width: int, height: int) -> tuple[int, int]:
-    """:meth:`ModelPreset.snap_size`, with a :class:`ParameterSnapped` warning when the size changes."""
+def check_frames(preset: ModelPreset, num_frames: Any, *,
+                 latent_window_size: int | None = None) -> int:
+    """The frame-count step of :func:`validate_params`: ``num_frames`` as a legal count.
+
+    A fraction is rounded and a count that breaks the frame rule is snapped to the nearest legal
+    one (each with a :class:`ParameterSnapped` warning); zero, negative counts and counts over
+    ``preset.max_frames_asked`` are refused.
+
+    >>> from i2v_nb.synthesis.registry import get_model
+    >>> check_frames(get_model("preview"), 49)
+    49
+
+    Raises:
+        ParameterError: not a number, or a count that cannot be made.
+    """
+    who = preset.owner
+    frames = _as_int(num_frames, "num_frames", who)
+    if 0 < frames <= preset.max_frames_asked:
+        return _snap_frames(preset, frames, latent_window_size=latent_window_size)
+    if preset.max_frames_asked <= preset.max_frames:  # no snapping range: every other count refused
+        raise ParameterError(f"num_frames={show_value(num_frames)} for {who}: a clip needs "
+                             f"{preset.min_frames} to {preset.max_frames} frames")
+    if frames <= 0:
+        raise ParameterError(f"num_frames={frames} for {who}: a clip needs at least one "
+                             f"frame (rule: {preset.frame_rule})")
+    raise ParameterError(
+        f"num_frames={show_value(frames)} for {who}: {who} makes "
+        f"{preset.min_frames} to {preset.max_frames} frames (rule: {preset.frame_rule}); ask "
+        f"for at most {preset.max_frames}")
+
+
+def check_frame_rate(preset: ModelPreset, fps: Any) -> float | int:
+    """The frame-rate step of :func:`validate_params`: ``fps`` checked by :func:`check_fps`
+    (the video writer's range, at most ``preset.max_fps``), as a float, or rounded to an int
+    (with a :class:`ParameterSnapped` warning) for models conditioned on it.
+
+    >>> from i2v_nb.synthesis.registry import get_model
+    >>> check_frame_rate(get_model("preview"), 12), check_frame_rate(get_model("ltx-video"), 25)
+    (12.0, 25)
+
+    Raises:
+        ParameterError: not a finite number, or outside the range.
+    """
+    rate = check_fps(fps, model=preset.owner, high=preset.max_fps)
+    if not preset.fps_conditions:
+        return rate
+    # SVD and LTX take fps as an integer conditioning input
+    whole = max(1, round(rate))
+    if whole != rate:
+        _warn(ParameterSnapped(f"fps {rate} -> {whole} for {preset.owner} (rule: the "
+                               "model is conditioned on a whole number of frames per second)"))
+    return whole
+
+
+def _check_side(preset: ModelPreset, key: str, value: Any) -> int:
+    """A side as a whole number within ``min_side`` to ``max_side`` (refused outside)."""
+    who = preset.owner
+    v = _as_int(value, key, who)
+    if preset.min_side <= v <= preset.max_side:
+        return v
+    if preset.min_side > 1:  # a range of sides, not just positive ones
+        hint = " or None to take it from the image" if preset.sizes_from_image else ""
+        raise ParameterError(f"{key}={show_value(value)} for {who}: sizes must be "
+                             f"{preset.min_side} to {preset.max_side} px; pass a size in that "
+                             f"range{hint}")
+    if v <= 0:
+        raise ParameterError(f"{key}={v} for {who}: sizes must be positive "
+                             f"(rule: {preset.size_rule})")
+    raise ParameterError(
+        f"{key}={show_value(v)} for {who}: at most {preset.max_side} px per side "
+        f"(rule: {preset.size_rule}); ask for e.g. {preset.defaults['width']}x"
+        f"{preset.defaults['height']}, or leave the size out to take it from the image")
+
+
+def _check_steps(preset: ModelPreset, value: Any) -> int | float:
+    """``num_inference_steps``: 1 to :data:`MAX_STEPS` (a whole number unless ignored)."""
+    who = preset.owner
+    if "num_inference_steps" in preset.ignored_params:
+        steps = check_number(value, "num_inference_steps", owner=who)
+        if not 1 <= steps <= MAX_STEPS:
+            raise ParameterError(f"num_inference_steps={show_value(value)}: must be 1 to "
+                                 f"{MAX_STEPS} ({who} ignores it)")
+        return steps
+    steps = _as_int(value, "num_inference_steps", who)
+    if steps <= 0:
+        raise ParameterError(f"num_inference_steps={steps} for {who}: at least one "
+                             "denoising step is needed")
+    if steps > MAX_STEPS:
+        raise ParameterError(
+            f"num_inference_steps={show_value(steps)} for {who}: at most {MAX_STEPS} "
+            f"(schedulers have 1000 training timesteps); {who} uses "
+            f"{preset.defaults['num_inference_steps']} by default")
+    return steps
+
+
+def _check_guidance(preset: ModelPreset, value: Any) -> float:
+    """``guidance_scale``: 0 to :data:`MAX_GUIDANCE`."""
+    who = preset.owner
+    guidance = check_number(value, "guidance_scale", owner=who)
+    if 0 <= guidance <= MAX_GUIDANCE:
+        return float(guidance)
+    if "guidance_scale" in preset.ignored_params:
+        raise ParameterError(f"guidance_scale={show_value(value)}: must be >= 0 and at most "
+                             f"{MAX_GUIDANCE:g} ({who} ignores it)")
+    raise ParameterError(
+        f"guidance_scale={show_value(guidance)} for {who}: must be >= 0 and at most "
+        f"{MAX_GUIDANCE:g} (1 = no classifier-free guidance; {who} uses "
+        f"{preset.defaults['guidance_scale']:g} by default)")
+
+
+def _snap_size(preset: ModelPreset, width: int | None,
+               height: int | None) -> tuple[int | None, int | None]:
+    """:meth:`ModelPreset.snap_size`, with a :class:`ParameterSnapped` warning when the size changes
+    (naming the one side given, when the other follows the picture)."""
     w2, h2 = preset.snap_size(width, height)
-    if (w2, h2) != (width, height):
-        how = "; fit_image crops or pads the picture to it" if preset.fixed_sizes is not None else ""
-        _warn(ParameterSnapped(f"size {width}x{height} -> {w2}x{h2} for {preset.name} "
-                               f"(rule: {preset.size_rule}){how}"))
+    if (w2, h2) == (width, height):
+        return w2, h2
+    if width is None or height is None:
+        key, old, new = ("width", width, w2) if width is not None else ("height", height, h2)
+        _warn(ParameterSnapped(f"{key} {old} -> {new} for {preset.owner} "
+                               f"(rule: {preset.size_rule})"))
+        return w2, h2
+    how = "; fit_image crops or pads the picture to it" if preset.fixed_sizes is not None else ""
+    _warn(ParameterSnapped(f"size {width}x{height} -> {w2}x{h2} for {preset.owner} "
+                           f"(rule: {preset.size_rule}){how}"))
     return w2, h2
 
 
@@ -197,42 +290,51 @@ def _snap_frames(preset: ModelPreset, frames: int, *, latent_window_size: int | 
         step = preset.frame_stride(latent_window_size=latent_window_size)
         rule = f"{step}k+1: sections of {step} frames" if preset.sectioned else preset.frame_rule
         _warn(ParameterSnapped(
-            f"num_frames {frames} -> {snapped} for {preset.name} (rule: {rule}, "
+            f"num_frames {frames} -> {snapped} for {preset.owner} (rule: {rule}, "
             f"between {preset.min_frames} and {preset.max_frames})"))
     return snapped
 
 
 def _snap_knob(preset: ModelPreset, key: str, knob: Knob, value: Any) -> Any:
-    """A knob's value checked by its kind and clipped to its range (with a warning)."""
+    """A knob's value checked by its kind and clipped to its range (with a warning), or refused
+    outside it when the knob is strict."""
+    who = preset.owner
     if value is None:
         return None
     if knob.kind == "bool":
-        if not isinstance(value, bool):
-            raise ParameterError(f"{key} for {preset.name} must be True or False, got {value!r}")
+        if not is_bool(value):
+            raise ParameterError(f"{key} for {who} must be True or False, got {value!r}")
+        return bool(value)
+    if knob.kind == "choice":
+        choices = tuple(knob.choices or ())
+        if not (isinstance(value, str) and value in choices):
+            raise ParameterError(f"{key}={value!r} for {who}: use one of {', '.join(choices)}"
+                                 f" ({knob.help})")
         return value
-    v = _as_int(value, key, preset.name) if knob.kind == "int" else \
-        float(check_number(value, key, owner=preset.name))
+    v = _as_int(value, key, who) if knob.kind == "int" else \
+        float(check_number(value, key, owner=who))
     clipped = v
     if knob.low is not None and v < knob.low:
         clipped = type(v)(knob.low)
     if knob.high is not None and v > knob.high:
         clipped = type(v)(knob.high)
+    if clipped != v and knob.strict:
+        low, high = ("-inf" if knob.low is None else f"{knob.low:g}",
+                     "inf" if knob.high is None else f"{knob.high:g}")
+        raise ParameterError(f"{key}={v} for {who}: must be in [{low}, {high}] ({knob.help})")
     if clipped != v:
-        _warn(ParameterSnapped(f"{key} {v} -> {clipped} for {preset.name} (rule: between "
+        _warn(ParameterSnapped(f"{key} {v} -> {clipped} for {who} (rule: between "
                                f"{knob.low} and {knob.high})"))
     return clipped
 
 
-#: Modules whose frames a warning skips: it points at the caller of ``ModelPreset.validate``.
-_ENGINE_MODULES = frozenset({__name__, "i2v_nb.synthesis.preset"})
-
-
 def _warn(w: Warning) -> None:
-    """Warn at the first frame outside the validation engine (the caller of ``validate``)."""
+    """Warn at the first frame outside the synthesis layer: the line that called
+    ``ModelPreset.validate``, ``generate``, ``render_preview``... (the user's code)."""
     import sys
 
     frame, level = sys._getframe(0), 1
-    while frame is not None and frame.f_globals.get("__name__") in _ENGINE_MODULES:
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("i2v_nb.synthesis."):
         frame, level = frame.f_back, level + 1
     warnings.warn(w, stacklevel=level)
 

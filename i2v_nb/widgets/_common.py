@@ -29,6 +29,10 @@ __all__ = [
     "explain_error",
     "run_in_thread",
     "widget_classes",
+    "with_class",
+    "html_box",
+    "button",
+    "mark_part",
     "style_widget",
     "LogView",
     "download_link",
@@ -158,6 +162,53 @@ def run_in_thread(target: Callable[[], Any], *, name: str) -> threading.Thread:
 def widget_classes(widget: Any) -> list[str]:
     """The CSS classes of a widget (``_dom_classes``), for tests and the browser test."""
     return list(getattr(widget, "_dom_classes", ()))
+
+
+def with_class(widget: Any, *classes: str) -> Any:
+    """Add CSS classes to ``widget`` and return it: every control carries an ``i2v-…`` class
+    that names it for the CSS, the tests and the browser test.
+
+    >>> widget_classes(with_class(W.HTML(""), "i2v-status"))
+    ['i2v-status']
+    """
+    for name in classes:
+        widget.add_class(name)
+    return widget
+
+
+def html_box(css_class: str, value: str = "", **kwargs: Any) -> W.HTML:
+    """An ``HTML`` widget (empty by default) carrying ``css_class``.
+
+    >>> box = html_box("i2v-status"); box.value, widget_classes(box)
+    ('', ['i2v-status'])
+    """
+    return with_class(W.HTML(value, **kwargs), css_class)
+
+
+def button(description: str, css_class: str, *, on_click: Callable[[], Any] | None = None,
+           width: str | None = None, **kwargs: Any) -> W.Button:
+    """A ``Button`` carrying ``css_class``, ``width`` wide, that calls ``on_click()`` (no
+    argument) when clicked; other keywords (``icon``, ``disabled``, ``button_style``,
+    ``layout``) go to ``ipywidgets.Button``.
+
+    >>> clicks = []
+    >>> b = button("Go", "i2v-go", on_click=lambda: clicks.append(1), width="90px")
+    >>> b.click(); clicks, b.layout.width, widget_classes(b)
+    ([1], '90px', ['i2v-go'])
+    """
+    if width is not None:
+        kwargs["layout"] = W.Layout(width=width)
+    widget = with_class(W.Button(description=description, **kwargs), css_class)
+    if on_click is not None:
+        widget.on_click(lambda _b: on_click())
+    return widget
+
+
+def mark_part(widget: Any, css_class: str) -> None:
+    """Finish one of the Studio's parts: its own class, ``i2v-part`` (which the CSS keys on) and
+    the hidden CSS widget (:func:`style_widget`) as its first child."""
+    with_class(widget, css_class, "i2v-part")
+    widget.children = (style_widget(), *widget.children)
 
 
 class LogView(W.HTML):

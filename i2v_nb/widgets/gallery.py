@@ -22,11 +22,14 @@ import traitlets
 
 from i2v_nb.clip import MAX_INLINE_BYTES, inline_video_html
 from i2v_nb.widgets._common import (
+    button,
     bytes_data_uri,
     escape,
     explain_error,
+    html_box,
+    mark_part,
     message_html,
-    style_widget,
+    with_class,
 )
 
 __all__ = ["Gallery", "entry_caption", "param_differences"]
@@ -89,30 +92,21 @@ class Gallery(W.VBox):
         self.on_diagnose = on_diagnose
         self._entries: dict[str, Any] = {}
         self._pick_boxes: dict[str, W.Checkbox] = {}
-        self.refresh_button = W.Button(description="Refresh", icon="refresh",
-                                       layout=W.Layout(width="100px"))
-        self.refresh_button.add_class("i2v-gallery-refresh")
-        self.compare_button = W.Button(description="Compare 2 picked", icon="columns",
-                                       layout=W.Layout(width="160px"))
-        self.compare_button.add_class("i2v-compare")
-        self.count = W.HTML("")
-        self.count.add_class("i2v-gallery-count")
-        self.grid = W.Box([], layout=W.Layout(display="flex", flex_flow="row wrap",
-                                              align_items="stretch"))
-        self.grid.add_class("i2v-gallery-grid")
-        self.message = W.HTML("")
-        self.message.add_class("i2v-gallery-message")
-        self.view = W.HTML("")
-        self.view.add_class("i2v-gallery-view")
-        self.refresh_button.on_click(lambda _b: self.refresh())
-        self.compare_button.on_click(lambda _b: self.compare())
+        self.refresh_button = button("Refresh", "i2v-gallery-refresh", icon="refresh",
+                                     width="100px", on_click=lambda: self.refresh())
+        self.compare_button = button("Compare 2 picked", "i2v-compare", icon="columns",
+                                     width="160px", on_click=lambda: self.compare())
+        self.count = html_box("i2v-gallery-count")
+        self.grid = with_class(W.Box([], layout=W.Layout(display="flex", flex_flow="row wrap",
+                                                         align_items="stretch")),
+                               "i2v-gallery-grid")
+        self.message = html_box("i2v-gallery-message")
+        self.view = html_box("i2v-gallery-view")
         super().__init__(children=[
             W.HBox([self.refresh_button, self.compare_button, self.count],
                    layout=W.Layout(align_items="center")),
             self.message, self.grid, self.view], **kwargs)
-        self.add_class("i2v-gallery")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+        mark_part(self, "i2v-gallery")
         self.refresh()
 
     # -- reading the history -------------------------------------------------------------------
@@ -159,24 +153,21 @@ class Gallery(W.VBox):
             f"{escape(prompt[:120])}</div>"
             f'<div class="i2v-card-params" style="font-size:11px;opacity:0.75;">'
             f"{escape(entry_caption(entry))}</div></div>")
-        pick = W.Checkbox(value=entry.id in self.picked, description="compare", indent=False,
-                          layout=W.Layout(width="auto"))
-        pick.add_class("i2v-compare-pick")
+        pick = with_class(W.Checkbox(value=entry.id in self.picked, description="compare",
+                                     indent=False, layout=W.Layout(width="auto")),
+                          "i2v-compare-pick")
         pick.observe(lambda c, i=entry.id: self._on_pick(i, c["new"]), names="value")
         self._pick_boxes[entry.id] = pick
         buttons = []
         for label, cls, action in (("Show", "i2v-gallery-show", self.show),
                                    ("Re-run", "i2v-gallery-rerun", self.rerun),
                                    ("Diagnose", "i2v-gallery-diagnose", self.diagnose)):
-            b = W.Button(description=label, layout=W.Layout(width="auto", height="26px"))
-            b.add_class(cls)
-            b.on_click(lambda _b, i=entry.id, a=action: a(i))
-            buttons.append(b)
+            buttons.append(button(label, cls, layout=W.Layout(width="auto", height="26px"),
+                                  on_click=lambda i=entry.id, a=action: a(i)))
         card = W.VBox([body, pick, W.HBox(buttons)],
                       layout=W.Layout(width="236px", margin="4px", padding="4px",
                                       border="1px solid #ccc"))
-        card.add_class("i2v-gallery-card")
-        return card
+        return with_class(card, "i2v-gallery-card")
 
     def entry(self, entry_id: str) -> Any:
         """The history entry ``entry_id`` (from the last refresh, else from disk)."""

@@ -23,11 +23,14 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import (
+    button,
     escape,
     explain_error,
+    html_box,
     image_data_uri,
+    mark_part,
     message_html,
-    style_widget,
+    with_class,
 )
 from i2v_nb.widgets._compat import clear_upload, upload_entries
 
@@ -60,38 +63,31 @@ class ImageInput(W.VBox):
 
         self.thumbnail_size = int(thumbnail_size)
         self._syncing_sample = False
-        self.upload = W.FileUpload(accept="image/*", multiple=False, description="Upload image",
-                                   layout=W.Layout(width="160px"))
-        self.upload.add_class("i2v-upload")
+        self.upload = with_class(W.FileUpload(accept="image/*", multiple=False,
+                                              description="Upload image",
+                                              layout=W.Layout(width="160px")), "i2v-upload")
         self.upload_note = W.HTML(f'<div class="i2v-upload-note" style="font-size:11px;'
                                   f'line-height:1.3;opacity:0.8;">{escape(UPLOAD_LIMIT_NOTE)}'
                                   "</div>")
-        self.path = W.Text(placeholder="path or http(s):// URL of an image",
-                           layout=W.Layout(width="auto", flex="1 1 auto"))
-        self.path.add_class("i2v-path")
-        self.load_button = W.Button(description="Load", icon="folder-open",
-                                    layout=W.Layout(width="90px"))
-        self.load_button.add_class("i2v-load")
-        self.sample = W.Dropdown(options=[_NO_SAMPLE, *sample_names()], value=_NO_SAMPLE,
-                                 description="Sample", layout=W.Layout(width="auto"))
-        self.sample.add_class("i2v-sample")
-        self.thumbnail = W.HTML("")
-        self.thumbnail.add_class("i2v-thumbnail")
-        self.status = W.HTML(message_html("info", "No image yet: upload one, type a path/URL "
-                                                  "or pick a sample."))
-        self.status.add_class("i2v-image-status")
+        self.path = with_class(W.Text(placeholder="path or http(s):// URL of an image",
+                                      layout=W.Layout(width="auto", flex="1 1 auto")), "i2v-path")
+        self.load_button = button("Load", "i2v-load", icon="folder-open", width="90px",
+                                  on_click=lambda: self.load(self.path.value))
+        self.sample = with_class(W.Dropdown(options=[_NO_SAMPLE, *sample_names()],
+                                            value=_NO_SAMPLE, description="Sample",
+                                            layout=W.Layout(width="auto")), "i2v-sample")
+        self.thumbnail = html_box("i2v-thumbnail")
+        self.status = html_box("i2v-image-status", message_html(
+            "info", "No image yet: upload one, type a path/URL or pick a sample."))
 
         self.upload.observe(self._on_upload, names="value")
-        self.load_button.on_click(lambda _b: self.load(self.path.value))
         self.sample.observe(self._on_sample, names="value")
 
         rows = [self.upload, self.upload_note, W.HBox([self.path, self.load_button])]
         if samples:
             rows.append(self.sample)
         super().__init__(children=[*rows, self.thumbnail, self.status], **kwargs)
-        self.add_class("i2v-image-input")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+        mark_part(self, "i2v-image-input")
 
     # -- actions -------------------------------------------------------------------------------
     def load(self, source: Any, *, label: str | None = None) -> bool:

@@ -7,18 +7,22 @@ profile and seed — built from the chosen preset's rules so that illegal values
 >>> params.values()["num_frames"]
 30
 
-The controls come from :func:`i2v_nb.get_model`: frame counts step in the preset's ``k·step+1``
-(a value typed into a slider's readout is snapped to the nearest legal count), resolutions are
-the legal sizes for the image's aspect ratio (:meth:`ModelPreset.fit_size`), fixed-size models
-offer only their sizes, knobs get sliders over their legal range. Only models that can run here
-are offered (the CPU preview engine always); the others are listed with the reason.
+The controls come from the chosen preset's data alone (:func:`i2v_nb.get_model`; the CPU preview
+engine is a preset like the others, and nothing here branches on a model's name): frame counts
+step in the preset's ``k·step+1`` over its legal range, at most its ``ui_max_frames`` (a value
+typed into a slider's readout is snapped to the nearest legal count), resolutions are the legal
+sizes for the image's aspect ratio (:meth:`ModelPreset.fit_size`, or "from the image" and a few
+long sides for presets whose sizes follow the picture), fixed-size models offer only their sizes,
+knobs get sliders over their legal range (``advanced`` knobs none), steps and guidance only where
+the model uses them, the memory profile only where the backend reads it. Only models that can run
+here are offered (those that need no GPU always); the others are listed with the reason.
 """
 
 from __future__ import annotations
 
 import math
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import traitlets
@@ -26,18 +30,25 @@ import traitlets
 from i2v_nb.widgets._common import escape, style_widget
 from i2v_nb.widgets._compat import tooltip_kwargs
 
+if TYPE_CHECKING:  # pragma: no cover
+    from i2v_nb.synthesis.preset import ModelPreset
+
 __all__ = ["Parameters", "runnable_models", "legal_frames", "resolution_options"]
 
 _PROFILES = ("auto", "fast", "balanced", "low-vram")
-_PREVIEW_MAX_FRAMES = 240  # the preview engine takes up to 1000; a slider needs a sane range
 _SEED_MAX = 2**31 - 1
+#: Resolution choices of presets whose sizes follow the picture: these multiples of its long side.
+_LONG_SIDE_SCALES = (0.5, 0.75, 1.25, 1.5)
+#: Resolution choices of the others: these fractions of the default area (:meth:`fit_size`).
+_AREA_FRACTIONS = (1.0, 0.5, 0.25)
 
 
-def runnable_models(*, include_tiny: bool = False) -> tuple[list[Any], dict[str, str]]:
+def runnable_models(*, include_tiny: bool = False) -> tuple[list[ModelPreset], dict[str, str]]:
     """Split the registry into the presets that can run here and the others with the reason.
 
-    The preview engine always runs; diffusers models need a CUDA GPU (their tiny random-weight
-    twins run on a CPU and are offered with ``include_tiny=True``, for tests and demos).
+    Presets that need no GPU (``preset.needs_gpu``: the preview engine, and the tiny
+    random-weight twins, offered with ``include_tiny=True`` for tests and demos) always run; the
+    others need a CUDA GPU.
 
     Returns:
         ``(runnable presets, {name: why not})``.
@@ -48,7 +59,7 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[Any], dict[str,
     gpu = cuda_available()
     ok, why = [], {}
     for preset in models(include_tiny=include_tiny):
-        if preset.backend == "preview" or preset.is_tiny:
+        if not preset.needs_gpu:
             ok.append(preset)
         elif not gpu:
             need = preset.vram_gb.get("low-vram")
@@ -58,61 +69,62 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[Any], dict[str,
     return ok, why
 
 
-def _frame_step(preset: Any, latent_window_size: int | None = None) -> int:
-    """The slider step: the preset's :meth:`~ModelPreset.frame_stride` (1 for the preview)."""
-    if preset.backend == "preview":
-        return 1
-    return preset.frame_stride(latent_window_size=latent_window_size)
+def _frame_range(preset: ModelPreset, *,
+                 latent_window_size: int | None = None) -> tuple[int, int]:
+    """The slider range: :meth:`ModelPreset.frame_range`, up to the largest legal count not
+    above ``preset.ui_max_frames`` (a slider needs a sane range)."""
+    lo, hi = preset.frame_range(latent_window_size=latent_window_size)
+    cap = preset.ui_max_frames
+    if cap is not None and cap < hi:
+        step = preset.frame_stride(latent_window_size=latent_window_size)
+        hi = max(lo, lo + (cap - lo) // step * step)
+    return lo, hi
 
 
-def legal_frames(preset: Any, n: int, *, latent_window_size: int | None = None) -> int:
-    """The legal frame count of ``preset`` nearest to ``n`` (ties go up), without warnings —
-    :meth:`ModelPreset.snap_frames`, the rule :meth:`ModelPreset.validate` applies.
+def legal_frames(preset: ModelPreset, n: int, *, latent_window_size: int | None = None) -> int:
+    """The legal frame count of ``preset`` nearest to ``n`` (ties go up) that a frame slider
+    offers, without warnings — :meth:`ModelPreset.snap_frames`, the rule
+    :meth:`ModelPreset.validate` applies, within the slider's range.
 
     >>> from i2v_nb.synthesis.registry import get_model
     >>> legal_frames(get_model("wan2.1-i2v-480p"), 50), legal_frames(get_model("ltx-video"), 12)
     (49, 9)
+    >>> legal_frames(get_model("preview"), 500)  # the preview takes 1000; the slider offers 240
+    240
     """
-    if preset.backend == "preview":
-        lo, hi = _frame_range(preset)
-        return int(min(max(int(n), lo), hi))
-    return preset.snap_frames(int(n), latent_window_size=latent_window_size)
+    snapped = preset.snap_frames(int(n), latent_window_size=latent_window_size)
+    if preset.fixed_frames is not None:
+        return snapped
+    lo, hi = _frame_range(preset, latent_window_size=latent_window_size)
+    return int(min(max(snapped, lo), hi))
 
 
-def _frame_range(preset: Any, *, latent_window_size: int | None = None) -> tuple[int, int]:
-    """The slider range: :meth:`ModelPreset.frame_range` (1 to 240 for the preview)."""
-    if preset.backend == "preview":
-        return 1, _PREVIEW_MAX_FRAMES
-    return preset.frame_range(latent_window_size=latent_window_size)
-
-
-def _even(v: float) -> int:
-    return max(16, int(round(v / 2.0)) * 2)
-
-
-def resolution_options(preset: Any, aspect: float | None) -> list[tuple[str, Any]]:
+def resolution_options(preset: ModelPreset, aspect: float | None) -> list[tuple[str, Any]]:
     """``(label, (width, height) or "auto")`` choices for a preset and an image aspect ratio.
 
-    Every choice is legal for the preset: the preview engine takes even sizes (``None`` = from
-    the image, long side 512: ``"auto"``); diffusers presets get their fixed sizes, or sizes from
-    :meth:`ModelPreset.fit_size` at 100 %, 50 % and 25 % of the default area.
+    Every choice is legal for the preset: fixed-size presets get their fixed sizes; presets whose
+    sizes follow the picture (``preset.sizes_from_image``: the preview engine) get "from the
+    image" (``"auto"``) and a few long sides (:meth:`ModelPreset.size_for_aspect`); the others
+    get sizes from :meth:`ModelPreset.fit_size` at 100 %, 50 % and 25 % of the default area.
     """
     aspect = float(aspect) if aspect and aspect > 0 and math.isfinite(aspect) else None
-    if preset.backend == "preview":
-        out: list[tuple[str, Any]] = [("from the image (long side 512)", "auto")]
-        for long_side in (256, 384, 640, 768):
-            a = aspect or 16 / 9
-            w, h = (long_side, _even(long_side / a)) if a >= 1 else (_even(long_side * a),
-                                                                       long_side)
-            out.append((f"{w}×{h}", (w, h)))
-        return out
     if preset.fixed_sizes is not None:
         return [(f"{w}×{h}", (w, h)) for w, h in preset.fixed_sizes]
+    if preset.sizes_from_image:
+        long_side = int(preset.auto_long_side or 0)
+        out: list[tuple[str, Any]] = [(f"from the image (long side {long_side})", "auto")]
+        a = aspect or 16 / 9
+        for scale in _LONG_SIDE_SCALES:
+            side = int(long_side * scale)
+            w, h = preset.size_for_aspect(a, width=side) if a >= 1 else \
+                preset.size_for_aspect(a, height=side)
+            out.append((f"{w}×{h}", (w, h)))
+        return out
     default = (int(preset.defaults["width"]), int(preset.defaults["height"]))
     sizes = []
     if aspect is not None:
         area = default[0] * default[1]
-        for frac in (1.0, 0.5, 0.25):
+        for frac in _AREA_FRACTIONS:
             size = preset.fit_size(aspect, max_pixels=max(1, int(area * frac)))
             if size not in sizes:
                 sizes.append(size)
@@ -193,7 +205,7 @@ class Parameters(W.VBox):
 
     # -- the preset ----------------------------------------------------------------------------
     @property
-    def preset(self) -> Any:
+    def preset(self) -> ModelPreset:
         """The chosen :class:`~i2v_nb.synthesis.registry.ModelPreset`."""
         from i2v_nb.synthesis.registry import get_model
 
@@ -243,7 +255,7 @@ class Parameters(W.VBox):
                                      description="Frames", disabled=len(p.fixed_frames) == 1)
         else:
             self.frames = W.IntSlider(value=legal_frames(p, int(d["num_frames"])), min=lo,
-                                      max=hi, step=_frame_step(p), description="Frames",
+                                      max=hi, step=p.frame_stride(), description="Frames",
                                       continuous_update=False)
             self.frames.observe(self._snap_frames, names="value")
         self.frames.add_class("i2v-frames")
@@ -260,20 +272,22 @@ class Parameters(W.VBox):
         rows.append(self.fps)
 
         self.steps = self.guidance = None
-        if p.backend != "preview":
+        if "num_inference_steps" not in p.ignored_params:
             self.steps = W.IntSlider(value=int(d["num_inference_steps"]), min=1, max=100,
                                      description="Steps", continuous_update=False)
             self.steps.add_class("i2v-steps")
+            rows.append(self.steps)
+        if "guidance_scale" not in p.ignored_params:
             self.guidance = W.FloatSlider(value=float(d["guidance_scale"]), min=0.0,
                                           max=max(15.0, float(d["guidance_scale"])), step=0.5,
                                           description="Guidance", continuous_update=False)
             self.guidance.add_class("i2v-guidance")
-            rows += [self.steps, self.guidance]
+            rows.append(self.guidance)
 
         self.knob_widgets = {}
         for name, knob in p.knobs.items():
             value = d.get(name, knob.default)
-            if value is None:  # decided at run time (by profile / the model): no control
+            if value is None or knob.advanced:  # decided at run time, or a keyword only
                 continue
             style = {"description_width": "initial"}
             if knob.kind == "bool":
@@ -298,14 +312,14 @@ class Parameters(W.VBox):
         lws = self.knob_widgets.get("latent_window_size")
         if lws is not None and getattr(p, "sectioned", False):
             lws.observe(self._on_window, names="value")
-        self.profile.disabled = p.backend == "preview"
+        self.profile.disabled = "profile" not in p.backend_options
         vram = ", ".join(f"{k} {v:g} GB" for k, v in p.vram_gb.items()) if \
-            p.backend != "preview" else "none (CPU)"
-        preview = p.backend == "preview"
-        frame_rule = "1–1000" if preview else p.frame_rule
-        size_rule = "even sizes" if preview else p.size_rule
+            any(v > 0 for v in p.vram_gb.values()) else "none (CPU)"
+        frame_rule = p.frame_rule
+        if p.fixed_frames is None and p.frame_stride() == 1:  # every count in a range: which
+            frame_rule = "{}–{}".format(*p.frame_range())
         self.rules.value = (f'<small class="i2v-rules-text">{escape(p.description)}<br>'
-                            f"frames: {escape(frame_rule)} · size: {escape(size_rule)}"
+                            f"frames: {escape(frame_rule)} · size: {escape(p.size_rule)}"
                             f" · text prompt: {'yes' if p.uses_prompt else 'no (motion knobs)'}"
                             f" · VRAM: {escape(vram)}</small>")
 
@@ -334,7 +348,7 @@ class Parameters(W.VBox):
         value = legal_frames(p, int(self.frames.value), latent_window_size=int(change["new"]))
         with self.frames.hold_trait_notifications():
             self.frames.min, self.frames.max = min(lo, self.frames.min), max(hi, self.frames.max)
-            self.frames.step = _frame_step(p, int(change["new"]))
+            self.frames.step = p.frame_stride(latent_window_size=int(change["new"]))
             self.frames.value = value
             self.frames.min, self.frames.max = lo, hi
 
@@ -354,10 +368,10 @@ class Parameters(W.VBox):
         return out
 
     def backend_options(self) -> dict[str, Any]:
-        """``backend_options`` for :func:`i2v_nb.generate` (memory profile, step previews)."""
-        if self.preset.backend == "preview":
-            return {}
-        return {"profile": self.profile.value, "previews": bool(self.step_previews.value)}
+        """``backend_options`` for :func:`i2v_nb.generate`: the memory profile and step previews,
+        for a backend that reads them (``preset.backend_options``)."""
+        values = {"profile": self.profile.value, "previews": bool(self.step_previews.value)}
+        return {k: v for k, v in values.items() if k in self.preset.backend_options}
 
     def set_values(self, *, model: str | None = None, seed: int | None = None,
                    params: dict[str, Any] | None = None) -> list[str]:
@@ -394,8 +408,7 @@ class Parameters(W.VBox):
             values = [v for _l, v in self.resolution.options]
             if size not in values:
                 self.resolution.options = [*self.resolution.options, (f"{w}×{h}", size)] if \
-                    self.preset.backend == "preview" or self.preset.fixed_sizes is None else \
-                    self.resolution.options
+                    self.preset.fixed_sizes is None else self.resolution.options
             if size in [v for _l, v in self.resolution.options]:
                 self.resolution.value = size
             else:

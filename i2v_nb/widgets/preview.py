@@ -31,12 +31,15 @@ import traitlets
 
 from i2v_nb.clip import MAX_INLINE_BYTES, inline_video_html
 from i2v_nb.widgets._common import (
+    button,
     bytes_data_uri,
     download_link,
     escape,
     format_bytes,
+    html_box,
+    mark_part,
     message_html,
-    style_widget,
+    with_class,
 )
 from i2v_nb.widgets._compat import colab_files, in_colab
 
@@ -124,46 +127,32 @@ class Preview(W.VBox):
         self.gif_max_size = int(gif_max_size)
         self.max_inline_bytes = int(max_inline_bytes)
         self.colab = in_colab()
-        self.info = W.HTML("<small>No clip yet: click Generate.</small>")
-        self.info.add_class("i2v-clip-info")
-        self.video = W.HTML("")
-        self.video.add_class("i2v-video")
-        self.downloads = W.HTML("")
-        self.downloads.add_class("i2v-downloads")
-        self.save_first_button = W.Button(description="Save first frame", icon="image",
-                                          disabled=True, layout=W.Layout(width="150px"))
-        self.save_first_button.add_class("i2v-save-first")
-        self.save_last_button = W.Button(description="Save last frame", icon="image",
-                                         disabled=True, layout=W.Layout(width="150px"))
-        self.save_last_button.add_class("i2v-save-last")
-        self.message = W.HTML("")
-        self.message.add_class("i2v-preview-message")
-        self.video_note = W.HTML("")
-        self.video_note.add_class("i2v-video-note")
-        self.save_first_button.on_click(lambda _b: self.save_frame("first"))
-        self.save_last_button.on_click(lambda _b: self.save_frame("last"))
+        self.info = html_box("i2v-clip-info", "<small>No clip yet: click Generate.</small>")
+        self.video = html_box("i2v-video")
+        self.downloads = html_box("i2v-downloads")
+        self.save_first_button, self.save_last_button = (
+            button(f"Save {which} frame", f"i2v-save-{which}", icon="image", disabled=True,
+                   width="150px", on_click=lambda which=which: self.save_frame(which))
+            for which in ("first", "last"))
+        self.message = html_box("i2v-preview-message")
+        self.video_note = html_box("i2v-video-note")
         # Colab: send files with google.colab.files.download (the data links work there too,
         # but not for files too big to be a link)
-        self.colab_mp4_button = W.Button(description="mp4 to this computer", icon="download",
-                                         disabled=True, layout=W.Layout(width="190px"))
-        self.colab_mp4_button.add_class("i2v-colab-download-mp4")
-        self.colab_gif_button = W.Button(description="GIF to this computer", icon="download",
-                                         disabled=True, layout=W.Layout(width="190px"))
-        self.colab_gif_button.add_class("i2v-colab-download-gif")
-        self.colab_mp4_button.on_click(lambda _b: self.download("mp4"))
-        self.colab_gif_button.on_click(lambda _b: self.download("gif"))
-        self.colab_downloads = W.HBox([self.colab_mp4_button, self.colab_gif_button],
-                                      layout=W.Layout(display=None if self.colab else "none"))
-        self.colab_downloads.add_class("i2v-colab-downloads")
+        self.colab_mp4_button, self.colab_gif_button = (
+            button(f"{label} to this computer", f"i2v-colab-download-{kind}", icon="download",
+                   disabled=True, width="190px", on_click=lambda kind=kind: self.download(kind))
+            for kind, label in (("mp4", "mp4"), ("gif", "GIF")))
+        self.colab_downloads = with_class(
+            W.HBox([self.colab_mp4_button, self.colab_gif_button],
+                   layout=W.Layout(display=None if self.colab else "none")),
+            "i2v-colab-downloads")
         super().__init__(children=[self.info, self.video, self.video_note,
                                    W.HBox([self.downloads, self.save_first_button,
                                            self.save_last_button],
                                           layout=W.Layout(align_items="center",
                                                           flex_flow="row wrap")),
                                    self.colab_downloads, self.message], **kwargs)
-        self.add_class("i2v-preview")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+        mark_part(self, "i2v-preview")
 
     @traitlets.observe("clip")
     def _on_clip(self, change: dict) -> None:
@@ -243,9 +232,8 @@ class Preview(W.VBox):
         """
         if which not in ("mp4", "gif", "first", "last"):
             raise ValueError(f"which={which!r}: use 'mp4', 'gif', 'first' or 'last'")
-        clip = self.clip
+        clip = self._clip_or_say()
         if clip is None:
-            self.message.value = message_html("info", "No clip yet: click Generate first.")
             return None
         if which in ("first", "last"):
             return self.save_frame(which)  # sends it too on Colab
@@ -276,6 +264,12 @@ class Preview(W.VBox):
                                                       "to download it.")
         return path
 
+    def _clip_or_say(self) -> Any:
+        """The clip shown, or None after saying there is none yet."""
+        if self.clip is None:
+            self.message.value = message_html("info", "No clip yet: click Generate first.")
+        return self.clip
+
     def _colab_send(self, path: pathlib.Path) -> bool:
         """``google.colab.files.download(path)`` on Colab; False elsewhere or when it fails
         (the problem is shown)."""
@@ -296,9 +290,8 @@ class Preview(W.VBox):
         offer it for download. Returns the path (None when there is no clip)."""
         if which not in ("first", "last"):
             raise ValueError(f"which={which!r}: use 'first' or 'last'")
-        clip = self.clip
+        clip = self._clip_or_say()
         if clip is None:
-            self.message.value = message_html("info", "No clip yet: click Generate first.")
             return None
         index = 0 if which == "first" else clip.num_frames - 1
         path = self.save_dir / f"{clip_stem(clip)}_{which}.png"

@@ -23,7 +23,15 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from i2v_nb.widgets._common import escape, message_html, run_in_thread, style_widget
+from i2v_nb.widgets._common import (
+    button,
+    escape,
+    html_box,
+    mark_part,
+    message_html,
+    run_in_thread,
+    with_class,
+)
 from i2v_nb.widgets._compat import tooltip_kwargs
 
 __all__ = ["PromptInput", "CHIPS", "describe_spec"]
@@ -69,6 +77,12 @@ def describe_spec(spec: Any) -> str:
     return " · ".join(parts)
 
 
+def _small_button(label: str, css_class: str, tooltip: str, on_click: Any) -> W.Button:
+    """A chip-sized button (a phrase chip, a suggestion) with a tooltip."""
+    return button(label, css_class, layout=W.Layout(width="auto", height="26px"),
+                  on_click=on_click, **tooltip_kwargs(W.Button, tooltip))
+
+
 class PromptInput(W.VBox):
     """Motion prompt text area with chips, the parsed motion and image-based suggestions.
 
@@ -92,36 +106,27 @@ class PromptInput(W.VBox):
         self.auto_suggest = bool(auto_suggest)
         self._suggest_thread: threading.Thread | None = None
         self._suggest_generation = 0
-        self.text = W.Textarea(value=prompt, placeholder="Describe the motion, e.g. 'slow zoom "
-                               "in, hair moving in the wind, clouds drifting'",
-                               rows=3, layout=W.Layout(width="100%"))
-        self.text.add_class("i2v-prompt")
-        self.understood = W.HTML("")
-        self.understood.add_class("i2v-understood")
+        self.text = with_class(W.Textarea(value=prompt, placeholder="Describe the motion, e.g. "
+                                          "'slow zoom in, hair moving in the wind, clouds "
+                                          "drifting'", rows=3, layout=W.Layout(width="100%")),
+                               "i2v-prompt")
+        self.understood = html_box("i2v-understood")
         rows = []
         for group, phrases in CHIPS.items():
-            buttons = []
-            for phrase in phrases:
-                b = W.Button(description=phrase, layout=W.Layout(width="auto", height="26px"),
-                             **tooltip_kwargs(W.Button, f"add '{phrase}' to the prompt"))
-                b.add_class("i2v-chip")
-                b.on_click(lambda _b, p=phrase: self.insert(p))
-                buttons.append(b)
+            buttons = [_small_button(phrase, "i2v-chip", f"add '{phrase}' to the prompt",
+                                     lambda p=phrase: self.insert(p)) for phrase in phrases]
             label = W.HTML(f"<small><b>{escape(group)}</b></small>",
                            layout=W.Layout(width="70px"))
             rows.append(W.HBox([label, *buttons], layout=W.Layout(flex_flow="row wrap")))
-        self.chips = W.VBox(rows)
-        self.chips.add_class("i2v-chips")
+        self.chips = with_class(W.VBox(rows), "i2v-chips")
         self.suggestion_status = W.HTML("")
-        self.suggestion_box = W.HBox([], layout=W.Layout(flex_flow="row wrap"))
-        self.suggestion_box.add_class("i2v-suggestions")
+        self.suggestion_box = with_class(W.HBox([], layout=W.Layout(flex_flow="row wrap")),
+                                         "i2v-suggestions")
 
         self.text.observe(self._on_text, names="value")
         super().__init__(children=[self.text, self.understood, self.chips,
                                    self.suggestion_status, self.suggestion_box], **kwargs)
-        self.add_class("i2v-prompt-input")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+        mark_part(self, "i2v-prompt-input")
         self.prompt = prompt
         self._parse(prompt)
 
@@ -203,11 +208,6 @@ class PromptInput(W.VBox):
 
     @traitlets.observe("suggestions")
     def _on_suggestions(self, change: dict) -> None:
-        buttons = []
-        for text in change["new"]:
-            b = W.Button(description=text[:70], layout=W.Layout(width="auto", height="26px"),
-                         **tooltip_kwargs(W.Button, text))
-            b.add_class("i2v-suggestion")
-            b.on_click(lambda _b, t=text: setattr(self, "prompt", t))
-            buttons.append(b)
-        self.suggestion_box.children = buttons
+        self.suggestion_box.children = [
+            _small_button(text[:70], "i2v-suggestion", text,
+                          lambda t=text: setattr(self, "prompt", t)) for text in change["new"]]

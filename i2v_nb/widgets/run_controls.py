@@ -28,12 +28,15 @@ import traitlets
 
 from i2v_nb.widgets._common import (
     LogView,
+    button,
     explain_error,
     format_traceback,
+    html_box,
     image_data_uri,
+    mark_part,
     message_html,
     run_in_thread,
-    style_widget,
+    with_class,
 )
 
 __all__ = ["RunControls", "NoImageError", "format_eta"]
@@ -88,33 +91,24 @@ class RunControls(W.VBox):
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
-        self.generate_button = W.Button(description="Generate", icon="play",
-                                        button_style="primary", layout=W.Layout(width="130px"))
-        self.generate_button.add_class("i2v-generate")
-        self.stop_button = W.Button(description="Stop", icon="stop", button_style="danger",
-                                    disabled=True, layout=W.Layout(width="100px"))
-        self.stop_button.add_class("i2v-stop")
-        self.bar = W.IntProgress(value=0, min=0, max=1, bar_style="info",
-                                 layout=W.Layout(width="260px"))
-        self.bar.add_class("i2v-progress")
-        self.status = W.HTML("")
-        self.status.add_class("i2v-status")
-        self.step_preview = W.HTML("")
-        self.step_preview.add_class("i2v-step-preview")
-        self.message = W.HTML("")
-        self.message.add_class("i2v-message")
+        self.generate_button = button("Generate", "i2v-generate", icon="play",
+                                      button_style="primary", width="130px",
+                                      on_click=lambda: self.start())
+        self.stop_button = button("Stop", "i2v-stop", icon="stop", button_style="danger",
+                                  disabled=True, width="100px", on_click=lambda: self.stop())
+        self.bar = with_class(W.IntProgress(value=0, min=0, max=1, bar_style="info",
+                                            layout=W.Layout(width="260px")), "i2v-progress")
+        self.status = html_box("i2v-status")
+        self.step_preview = html_box("i2v-step-preview")
+        self.message = html_box("i2v-message")
         # an HTML log, never an Output widget (which some front ends cannot create: see LogView)
         self.error_log = LogView("Log (details of errors)")
 
-        self.generate_button.on_click(lambda _b: self.start())
-        self.stop_button.on_click(lambda _b: self.stop())
         super().__init__(children=[
             W.HBox([self.generate_button, self.stop_button, self.bar, self.status],
                    layout=W.Layout(align_items="center", flex_flow="row wrap")),
             self.message, self.step_preview, self.error_log], **kwargs)
-        self.add_class("i2v-run-controls")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+        mark_part(self, "i2v-run-controls")
 
     # -- actions -------------------------------------------------------------------------------
     def start(self) -> bool:

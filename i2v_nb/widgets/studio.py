@@ -26,7 +26,7 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from i2v_nb.widgets._common import escape, message_html, style_widget
+from i2v_nb.widgets._common import escape, html_box, mark_part, message_html, with_class
 from i2v_nb.widgets._compat import titled
 from i2v_nb.widgets.diagnostics_tab import DiagnosticsTab
 from i2v_nb.widgets.gallery import Gallery
@@ -96,25 +96,21 @@ class Studio(W.VBox):
         right.layout.min_width = "320px"
         params = section("3 · Parameters", self.parameters)
         params.layout.width = "380px"
-        create = W.VBox([
+        create = with_class(W.VBox([
             W.HBox([left, right, params], layout=W.Layout(flex_flow="row wrap",
                                                           align_items="flex-start")),
             section("4 · Generate", self.run_controls),
             section("5 · Result", self.preview),
-        ])
-        create.add_class("i2v-create")
-        self.tabs = titled(W.Tab, [create, self.gallery, self.diagnostics], TAB_TITLES)
-        self.tabs.add_class("i2v-tabs")
+        ]), "i2v-create")
+        self.tabs = with_class(titled(W.Tab, [create, self.gallery, self.diagnostics], TAB_TITLES),
+                               "i2v-tabs")
         self.tabs.observe(self._on_tab, names="selected_index")
-        self.notice = W.HTML("")
-        self.notice.add_class("i2v-studio-notice")
+        self.notice = html_box("i2v-studio-notice")
         header = W.HTML('<div class="i2v-title" style="font-size:16px;font-weight:600;">'
                         "i2v_nb Studio <span style='font-weight:normal;font-size:12px;"
                         "opacity:0.7;'>image → motion prompt → video</span></div>")
         super().__init__(children=[header, self.notice, self.tabs], **kwargs)
-        self.add_class("i2v-studio")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+        mark_part(self, "i2v-studio")
         if image is not None:
             self.image_input.load(image)
 

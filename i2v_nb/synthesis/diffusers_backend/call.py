@@ -20,7 +20,7 @@ plus ``num_inference_steps``, ``generator``, ``output_type="np"`` and ``callback
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from i2v_nb.synthesis.registry import ModelPreset
 __all__ = ["pipeline_kwargs", "latent_preview"]
 
 
-def pipeline_kwargs(preset: ModelPreset, params: dict[str, Any], *, profile: str = "fast",
+def pipeline_kwargs(preset: ModelPreset, params: Mapping[str, Any], *, profile: str = "fast",
                     prompt: str | None = None, negative_prompt: str | None = None) -> dict[str, Any]:
     """The keyword arguments for ``pipe(image=..., **kwargs)`` (without image, generator, callbacks).
 

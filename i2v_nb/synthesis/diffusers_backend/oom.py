@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from i2v_nb.errors import OutOfMemory
 from i2v_nb.synthesis import memory
 from i2v_nb.synthesis.registry import ModelPreset
@@ -45,8 +47,8 @@ def gpu_numbers() -> tuple[float | None, float | None, float | None]:
         return None, None, None
 
 
-def out_of_memory(preset: ModelPreset, profile: str, params: dict | None, detail: str,
-                  *, stage: str, numbers: tuple) -> OutOfMemory:
+def out_of_memory(preset: ModelPreset, profile: str, params: Mapping[str, Any] | None,
+                  detail: str, *, stage: str, numbers: tuple) -> OutOfMemory:
     """The :class:`~i2v_nb.errors.OutOfMemory` to raise: the memory figures, what was asked for,
     and the next more frugal profile to try (also set as ``err.next_profile``).
 

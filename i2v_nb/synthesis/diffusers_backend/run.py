@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
 from i2v_nb._media import as_frames
 from i2v_nb.errors import GenerationStopped
-from i2v_nb.synthesis.backend import ProgressFn
 from i2v_nb.synthesis.diffusers_backend.call import latent_preview, pipeline_kwargs
 from i2v_nb.synthesis.diffusers_backend.load import (
     PIPELINE_LOCK,
@@ -31,8 +30,13 @@ from i2v_nb.synthesis.diffusers_backend.load import (
 )
 from i2v_nb.synthesis.diffusers_backend.oom import gpu_numbers, is_oom, out_of_memory
 from i2v_nb.synthesis.registry import ModelPreset, get_model
+from i2v_nb.synthesis.request import GenerationRequest, ProgressFn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL.Image import Image
 
 __all__ = ["run_pipeline", "run_diffusers"]
+
 
 class _StopRequested(Exception):
     """Raised from the step callback to leave the denoising loop at once."""
@@ -88,14 +92,25 @@ def run_pipeline(
     preset = get_model(model)
     if params is None:
         params = preset.validate()
+    # a direct call may pass any picture; generate's request carries one fitted already
+    fitted = _fit(image, int(params["width"]), int(params["height"]))
+    return _run(preset, fitted, params, prompt=prompt, negative_prompt=negative_prompt,
+                seed=seed, progress=progress, stop=stop, profile=profile, dtype=dtype,
+                device=device, previews=previews, t_start=t_start)
+
+
+def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
+         prompt: str | None, negative_prompt: str | None, seed: int,
+         progress: ProgressFn | None, stop: threading.Event | None, profile: str,
+         dtype: str | None, device: str | None, previews: bool,
+         t_start: float) -> tuple[np.ndarray, dict[str, Any]]:
+    """:func:`run_pipeline` on a picture already fitted to ``params``' size."""
     if stop is not None and stop.is_set():
         raise GenerationStopped(f"{preset.name}: stop was already set before generation began; "
                                 "clear the event (stop.clear()) and call again")
     pipe, info = load_pipeline(preset, profile=profile, dtype=dtype, device=device)
     import torch
 
-    width, height = int(params["width"]), int(params["height"])
-    image = _fit(image, width, height)
     kwargs = pipeline_kwargs(preset, params, profile=info["profile"], prompt=prompt,
                              negative_prompt=negative_prompt)
     generator = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -186,7 +201,7 @@ def run_pipeline(
     return frames_u8, meta
 
 
-def _fit(image: Any, width: int, height: int) -> Any:
+def _fit(image: Any, width: int, height: int) -> Image:
     """The picture as a PIL RGB image of exactly ``width`` x ``height`` (centre crop)."""
     from PIL import Image
 
@@ -224,29 +239,21 @@ def _reset_after_abort(pipe: Any) -> None:
             pass
 
 
-def run_diffusers(request: Any) -> tuple[np.ndarray, dict[str, Any]]:
-    """Run a backend request (see ``i2v_nb.synthesis.backend``) on the diffusers backend.
+def run_diffusers(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any]]:
+    """The diffusers backend: run a :class:`~i2v_nb.synthesis.request.GenerationRequest`.
 
-    The request is read by attribute (or key): ``model``/``preset``, ``image``, ``params``,
-    ``prompt`` (a string or a per-family prompt dict with ``text``/``negative``),
-    ``negative_prompt``, ``seed``, ``progress``, ``stop``, ``profile``, ``dtype``, ``device``.
+    Reads the request's attributes: ``preset``, ``image`` (already fitted by ``generate``: used
+    as it is), ``params``, ``prompt``, ``negative_prompt``, ``seed``, ``progress``, ``stop`` and
+    the ``options`` ``profile``, ``dtype``, ``device``, ``previews``. Returns what
+    :func:`run_pipeline` returns.
     """
-    def get(name: str, default: Any = None) -> Any:
-        if isinstance(request, dict):
-            return request.get(name, default)
-        return getattr(request, name, default)
-
-    model = get("preset") or get("model")
-    prompt = get("prompt")
-    negative = get("negative_prompt")
-    if isinstance(prompt, dict):
-        negative = negative or prompt.get("negative_prompt") or prompt.get("negative")
-        prompt = prompt.get("text") or prompt.get("prompt")
-    return run_pipeline(model, get("image"), params=get("params"), prompt=prompt,
-                        negative_prompt=negative, seed=get("seed", 0) or 0,
-                        progress=get("progress"), stop=get("stop"),
-                        profile=get("profile", "auto") or "auto", dtype=get("dtype"),
-                        device=get("device"), previews=bool(get("previews", False)))
+    options = request.options
+    return _run(get_model(request.preset), request.image, request.params,
+                prompt=request.prompt, negative_prompt=request.negative_prompt,
+                seed=int(request.seed), progress=request.progress, stop=request.stop,
+                profile=options.get("profile") or "auto", dtype=options.get("dtype"),
+                device=options.get("device"), previews=bool(options.get("previews", False)),
+                t_start=time.perf_counter())
 
 
 run_diffusers.precheck = precheck  # type: ignore[attr-defined]

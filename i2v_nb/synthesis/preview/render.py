@@ -18,7 +18,7 @@ from i2v_nb.prompting import MotionSpec
 from i2v_nb.synthesis.preview.plan import PreviewPlan, plan_preview
 
 if TYPE_CHECKING:  # pragma: no cover
-    from i2v_nb.synthesis.backend import ProgressFn
+    from i2v_nb.synthesis.request import ProgressFn
 
 __all__ = ["render_preview", "render_frames"]
 

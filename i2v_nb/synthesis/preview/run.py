@@ -13,13 +13,16 @@ from i2v_nb.synthesis.preview.plan import plan_preview
 from i2v_nb.synthesis.preview.render import render_frames
 
 if TYPE_CHECKING:  # pragma: no cover
-    from i2v_nb.synthesis.backend import GenerationRequest
+    from i2v_nb.synthesis.request import GenerationRequest
 
 __all__ = ["run_preview"]
 
 
 def run_preview(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any]]:
-    """The preview backend: render a :class:`~i2v_nb.synthesis.backend.GenerationRequest`.
+    """The preview backend: render a :class:`~i2v_nb.synthesis.request.GenerationRequest`.
+
+    The request's picture is already fitted to the validated size (``generate`` did it once);
+    the engine renders at that size.
 
     Returns ``(frames, metadata)``; metadata holds the effects applied, the camera, the depth
     and mask sources and the timings (``plan_s``, ``render_s``).
@@ -32,14 +35,12 @@ def run_preview(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any]]
     if request.stop is not None and request.stop.is_set():
         raise GenerationStopped("preview: stop was already set before generation began; clear "
                                 "the event (stop.clear()) and call again")
-    depth = getattr(request, "depth", None)
-    masks = getattr(request, "masks", None)
     plan = plan_preview(request.image, request.spec, num_frames=params["num_frames"],
                         fps=params["fps"], seed=request.seed, loop=params["loop"],
                         intensity=params["intensity"], speed=params["speed"],
                         camera=params["camera"], parallax=params["parallax"],
-                        auto_effects=params["auto_effects"], depth=depth, masks=masks,
-                        fit=params["fit"])
+                        auto_effects=params["auto_effects"], depth=request.depth,
+                        masks=request.masks, fit=params["fit"])
     t1 = time.perf_counter()
     frames = render_frames(plan, progress=request.progress, stop=request.stop)
     t2 = time.perf_counter()
