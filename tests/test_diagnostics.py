@@ -500,6 +500,21 @@ def test_check_camera_against_prompts_and_specs():
         check_camera(pan_left, {"camera": "sideways"})
 
 
+def test_flag_to_dict_is_strict_json_whatever_the_number_types():
+    from i2v_nb.diagnostics.flags import Flag
+
+    d = Flag(np.int64(3), "freeze", "mad_prev", 1, float("nan"), "frame 3 repeats").to_dict()
+    assert json.loads(json.dumps(d, allow_nan=False)) == d
+    assert d == {"frame": 3, "kind": "freeze", "metric": "mad_prev", "value": 1.0, "z": None,
+                 "reason": "frame 3 repeats", "box": None, "last": None,
+                 "message": "the picture stops moving at frame 3"}
+    assert type(d["frame"]) is int and type(d["value"]) is float
+    boxed = Flag(5, "artefact", "residual_map", 30.0, 9.0, "r", box=(np.int64(4), 2, 20, 9),
+                 message="a patch of artefacts in the upper left of frame 5").to_dict()
+    assert boxed["box"] == [4, 2, 20, 9] and type(boxed["box"][0]) is int
+    assert boxed["message"] == "a patch of artefacts in the upper left of frame 5"
+
+
 def test_to_dict_is_json_and_summary_names_the_flag():
     clip = pan_clip(2, 1, num=8)
     clip[4] = np.clip(clip[4].astype(int) - 60, 0, 255).astype(np.uint8)

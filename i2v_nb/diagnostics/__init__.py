@@ -12,7 +12,14 @@ one:
   ``global_motion`` (pan/zoom/rotation), ``track_points``, ``vbench_camera_labels``;
 * :mod:`~i2v_nb.diagnostics.scores` — ``temporal_flickering``, ``dynamic_degree``,
   ``motion_smoothness``, ``i2v_consistency``;
-* :mod:`~i2v_nb.diagnostics.flags` — ``detect_flags`` (robust z-scores), ``Flag``;
+* :mod:`~i2v_nb.diagnostics.flags` — ``detect_flags`` (whole-frame breaks judged against the
+  clip's own statistics), ``Flag`` (with ``box``, ``explain()``);
+* :mod:`~i2v_nb.diagnostics.regions` — ``RegionMaps``: per-cell residual, change, flow and
+  colour of every pair (a 16 × 16 grid);
+* :mod:`~i2v_nb.diagnostics.local` — local flags with a region: artefacts, blur, a part of the
+  frame that freezes;
+* :mod:`~i2v_nb.diagnostics.gradual` — gradual flags: colour drift (CIELAB), motion reversal;
+* :mod:`~i2v_nb.diagnostics.words` — where on the frame and which colour, in words;
 * :mod:`~i2v_nb.diagnostics.camera` — ``dominant_camera_motion``, ``check_camera``;
 * :mod:`~i2v_nb.diagnostics.report` — ``continuity_report``, ``ContinuityReport``;
 * :mod:`~i2v_nb.diagnostics.compare` — ``compare_clips``;
@@ -21,6 +28,7 @@ one:
 >>> import i2v_nb
 >>> report = i2v_nb.continuity_report(clip)          # doctest: +SKIP
 >>> print(report.summary())                          # doctest: +SKIP
+>>> report.show_flag(0)                              # doctest: +SKIP
 >>> i2v_nb.check_camera(report, "slow zoom in")      # doctest: +SKIP
 """
 
@@ -48,6 +56,7 @@ from i2v_nb.diagnostics.flow import (
     warp_error,
     warp_image,
 )
+from i2v_nb.diagnostics.regions import RegionMaps
 from i2v_nb.diagnostics.report import ContinuityReport, continuity_report
 from i2v_nb.diagnostics.scores import (
     DYNAMIC_CALIBRATION,
@@ -68,6 +77,7 @@ __all__ = [
     "ContinuityReport",
     "Flag",
     "GlobalMotion",
+    "RegionMaps",
     "check_camera",
     "color_drift",
     "compare_clips",

@@ -9,15 +9,30 @@ absolute size that a viewer would notice. The rules:
   absolute difference, 0–255, between frame t−1 and frame t warped back by the flow) is an outlier
   and stays an outlier when frame t is skipped: frame t starts new content. ``kind="cut"`` when the
   frames share little structure or colour (SSIM < 0.35 or colour drift > 0.2), else ``"jump"``.
-* **jump (motion)** — the mean flow of pair (t−1, t) is an outlier (robust z), more than 3× the
-  clip's median motion and over 2 px, while pair (t, t+1) is back to normal: dropped frames or a
-  sudden shift that the flow explains (so the residual stays low).
+* **jump (motion)** — pair t moves far more than the pairs around it. With ``L(x)_t`` the
+  median of ``x`` over pairs t−2…t+2 other than t and frozen pairs (:func:`local_typical`; 0
+  when all are frozen), the score ``J_t = min(mad_t / L(mad)_t, flow_t / L(flow)_t)``
+  (denominators at least 0.25 grey levels / 0.05 px) exceeds ``max(JUMP_RATIO, median(J) +
+  6·s)``, ``s`` the upward spread ``(Q75(J) − median(J)) / 0.6745`` (σ for a normal law; at
+  least 0.05): 1.6 in a steady clip, more in a jittery one. Dropped frames or a sudden shift
+  that the flow explains (so the residual stays low). Judged against its neighbours, a slow
+  clip's jump counts as much as a fast clip's, and an ease-in or ease-out is not a jump.
 * **flash / glitch** — the residuals of pairs (t−1, t) and (t, t+1) are outliers but frame t+1
   follows from frame t−1: frame t alone is off. ``"flash"`` when a brightness change explains at
   least half of it, else ``"glitch"``.
 * **flicker** — a smaller brightness spike (second difference of mean luma) that is an outlier.
-* **freeze** — frames identical to the previous one (MAE < 0.5, top-5 % flow < 0.25 px) inside a
-  clip that otherwise moves: one flag at the first repeated frame of each run.
+* **freeze** (and stutter) — a run of frozen pairs (``mad_prev < FROZEN_MAD`` = 0.5: the same
+  picture twice) where the clip was expected to move. The expected change ``e`` is the smaller
+  ``mad_prev`` of the pairs just before and after the run — both must change by at least
+  ``FREEZE_MIN_CHANGE`` (0.3 grey levels); at either end of the clip, the linear extrapolation
+  of the two pairs next to the run, which must describe one steady motion (neither frozen,
+  within 50 % of each other: a jump is no motion to extrapolate). A flag needs
+  ``e ≥ FREEZE_MIN_CHANGE``, the run's largest ``mad_prev ≤ 0.15·e`` (the pause is far
+  stiller than the motion around it) and a clip that moves (median ``mad_prev`` ≥
+  ``FREEZE_MIN_CHANGE``). An ease-in or ease-out slows down smoothly, so its extrapolation
+  stays near zero: no false freeze at the first or last frames. When the pair after the run
+  moves at least 1.3× as far as the pair before it (the picture catches up: a stutter) the
+  flag covers that pair too (``last``) and says so.
 * **identity_loss** — a run of two or more consecutive residual outliers over which similarity to
   the reference falls by more than 0.1 and does not recover (a morph: one flag at the run's
   start); or similarity to the reference drops suddenly (outlier drop of at least 0.1)
@@ -33,7 +48,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["Flag", "robust_z", "detect_flags"]
+__all__ = ["Flag", "robust_z", "detect_flags", "frozen_pairs", "local_typical", "FROZEN_MAD",
+           "FREEZE_MIN_CHANGE", "JUMP_RATIO"]
 
 
 @dataclass(frozen=True)
@@ -41,13 +57,20 @@ class Flag:
     """One continuity problem at one frame.
 
     Attributes:
-        frame: index of the frame in the clip (for pair metrics, the later frame of the pair).
-        kind: ``"cut"``, ``"jump"``, ``"flash"``, ``"glitch"``, ``"flicker"``, ``"freeze"`` or
-            ``"identity_loss"``.
-        metric: the per-frame column that tripped (a column of ``report.per_frame``).
+        frame: index of the frame in the clip (for pair metrics, the later frame of the pair); for
+            a gradual defect, the frame where it starts.
+        kind: ``"cut"``, ``"jump"``, ``"flash"``, ``"glitch"``, ``"flicker"``, ``"freeze"``,
+            ``"identity_loss"`` (whole frame); ``"artefact"``, ``"blur"``,
+            ``"partial_freeze"`` (a region, see ``box``); ``"color_drift"``,
+            ``"motion_reversal"`` (gradual).
+        metric: the per-frame column or map that tripped.
         value: that metric's value at ``frame``.
         z: its robust z-score (``nan`` where the rule is not a z-score rule).
-        reason: what happened, in words.
+        reason: what happened, in measurement terms.
+        box: ``(x0, y0, x1, y1)`` pixel box of the region (x1, y1 exclusive) for a local defect,
+            ``None`` when the whole frame is concerned.
+        last: the last frame the defect covers (``None``: only ``frame``).
+        message: the flag in a creator's words (see :meth:`explain`).
     """
 
     frame: int
@@ -56,15 +79,46 @@ class Flag:
     value: float
     z: float
     reason: str
+    box: tuple[int, int, int, int] | None = None
+    last: int | None = None
+    message: str = ""
+
+    def explain(self) -> str:
+        """The flag in a creator's words, e.g. ``"a patch of artefacts in the upper left of
+        frame 14"``: ``message`` when the detector wrote one, else a sentence from the kind.
+
+        >>> Flag(7, "flash", "brightness", 190.0, 9.0, "...").explain()
+        'frame 7 flashes: it is much brighter or darker than the frames around it'
+        """
+        if self.message:
+            return self.message
+        span = (f"frames {self.frame}–{self.last}" if self.last is not None
+                and self.last > self.frame else f"frame {self.frame}")
+        text = _WORDS.get(self.kind)
+        return text.format(span=span, frame=self.frame) if text else f"{span}: {self.reason}"
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("value", "z"):
-            d[k] = None if not np.isfinite(d[k]) else float(d[k])
-        return d
+        """The flag as plain JSON types (a NaN ``z`` becomes ``None``; ``message`` filled in)."""
+        from i2v_nb.io import jsonable  # the one JSON-safe converter (io is slow to import)
+
+        return jsonable({**asdict(self), "value": float(self.value), "z": float(self.z),
+                         "box": None if self.box is None else [int(v) for v in self.box],
+                         "message": self.explain()})
 
     def __str__(self) -> str:
         return f"frame {self.frame}: {self.kind} ({self.metric}) — {self.reason}"
+
+
+#: Creator's words per kind, for flags whose detector wrote no ``message``.
+_WORDS = {
+    "cut": "the scene cuts to different content at {span}",
+    "jump": "the picture jumps at {span}, as if frames were missing",
+    "flash": "{span} flashes: it is much brighter or darker than the frames around it",
+    "glitch": "{span} is broken: it differs from both neighbours, which match each other",
+    "flicker": "the brightness flickers at {span}",
+    "freeze": "the picture stops moving at {span}",
+    "identity_loss": "the content drifts away from the source image from {span}",
+}
 
 
 def robust_z(values: np.ndarray, *, floor: float) -> tuple[np.ndarray, float, float]:
@@ -168,22 +222,10 @@ def detect_flags(per_frame, *, skip_residual: Callable[[int, int], float] | None
         taken.add(t)
         t += 1
 
-    # jump in motion: one pair moves far more than the clip usually does (dropped frames, a
-    # sudden shift). The flow explains such a pair, so its residual can stay low and the rule
-    # above does not see it.
-    flow = col("flow_mean")
-    z_f, med_f, _ = robust_z(flow, floor=0.5)
-    typical = max(float(med_f), 0.5) if np.isfinite(med_f) else 0.5
-    fast = np.isfinite(flow) & (flow > 3.0 * typical) & (flow > 2.0)
-    for i in np.flatnonzero(fast & np.isfinite(z_f) & (z_f > z_threshold)):
-        i = int(i)
-        if i in taken or (i + 1 < n and fast[i + 1]):
-            continue  # already explained, or the clip simply moves faster from here on
-        flags.append(Flag(i, "jump", "flow_mean", float(flow[i]), float(z_f[i]),
-                          f"content jumps between frames {i - 1} and {i}: it moves "
-                          f"{flow[i]:.1f} px, {flow[i] / typical:.1f}× the clip's typical "
-                          f"{typical:.1f} px per frame (dropped frames or a sudden shift)"))
-        taken.add(i)
+    mad, flow = col("mad_prev"), col("flow_mean")
+    frozen = frozen_pairs(mad)
+    flags += _freeze_flags(mad, flow, frozen, taken)
+    flags += _motion_jump_flags(mad, flow, frozen, taken)
 
     # flicker: smaller brightness spikes
     if n >= 3:
@@ -200,33 +242,6 @@ def detect_flags(per_frame, *, skip_residual: Callable[[int, int], float] | None
                               f"frame {i} is {abs(e[i]):.1f} grey levels {word} than the average "
                               f"of its neighbours (brightness flicker)"))
             taken.add(i)
-
-    # freeze: identical frames inside a moving clip
-    mad = col("mad_prev")
-    top5 = col("flow_top5")
-    frozen = np.zeros(n, bool)
-    frozen[1:] = (mad[1:] < 0.5) & (top5[1:] < 0.25)
-    moving = ~frozen.copy()
-    moving[0] = False
-    if frozen.sum() > 0 and moving.sum() > frozen.sum():
-        typical = float(np.median(top5[moving]))
-        if typical > 1.0:
-            i = 1
-            while i < n:
-                if frozen[i]:
-                    j = i
-                    while j + 1 < n and frozen[j + 1]:
-                        j += 1
-                    count = j - i + 1
-                    span = f"frame {i} repeats" if count == 1 else f"frames {i}–{j} repeat"
-                    flags.append(Flag(i, "freeze", "mad_prev", float(mad[i]), float("nan"),
-                                      f"{span} frame {i - 1} (frozen for {count} frame"
-                                      f"{'s' if count > 1 else ''}) while the rest of the clip "
-                                      f"moves ({typical:.1f} px per frame)"))
-                    taken.update(range(i, j + 1))
-                    i = j + 1
-                else:
-                    i += 1
 
     # identity loss: a sudden, lasting drop of similarity to the reference
     drop = np.full(n, np.nan)
@@ -246,3 +261,133 @@ def detect_flags(per_frame, *, skip_residual: Callable[[int, int], float] | None
                           "content is lost"))
         taken.add(i)
     return sorted(flags, key=lambda f: (f.frame, f.kind))
+
+
+#: A pair whose mean absolute difference is below this (0–255) shows the same picture twice.
+FROZEN_MAD = 0.5
+#: The least change per frame (0–255) the pairs around a frozen run must show for it to freeze.
+FREEZE_MIN_CHANGE = 0.3
+#: A pair is a motion jump when it moves ``JUMP_RATIO``× as far as its neighbours (see
+#: :func:`local_typical`), in both the mean absolute difference and the optical flow.
+JUMP_RATIO = 1.6
+
+
+def frozen_pairs(mad: np.ndarray) -> np.ndarray:
+    """Pairs that show the same picture twice: ``mad_prev < FROZEN_MAD`` (row 0 is False)."""
+    m = np.asarray(mad, np.float64)
+    out = np.isfinite(m) & (m < FROZEN_MAD)
+    out[:1] = False
+    return out
+
+
+def local_typical(values: np.ndarray, skip: np.ndarray, *, reach: int = 2) -> np.ndarray:
+    """For each pair t, the median of ``values`` over pairs ``t−reach … t+reach`` other than t and
+    those in ``skip`` (row 0, a frame without a pair, never counts). NaN where none is left.
+
+    >>> float(local_typical(np.array([np.nan, 1.0, 1.0, 5.0, 1.0, 1.0]), np.zeros(6, bool))[3])
+    1.0
+    """
+    v = np.asarray(values, np.float64)
+    n = len(v)
+    out = np.full(n, np.nan)
+    if n < 2:
+        return out
+    usable = np.isfinite(v) & ~np.asarray(skip, bool)
+    usable[0] = False
+    t = np.arange(n)
+    offsets = [k for k in range(-reach, reach + 1) if k != 0]
+    idx = t[:, None] + np.array(offsets)[None, :]
+    ok = (idx >= 1) & (idx < n)
+    idx = np.clip(idx, 0, n - 1)
+    near = np.where(ok & usable[idx], v[idx], np.nan)
+    has = np.isfinite(near).any(axis=1)
+    has[0] = False
+    out[has] = np.nanmedian(near[has], axis=1)
+    return out
+
+
+def _steady(near: float, far: float) -> bool:
+    """Two consecutive pair changes that describe one steady motion (to extrapolate from)."""
+    return bool(far >= FROZEN_MAD and abs(near - far) <= 0.5 * max(near, far))
+
+
+def _freeze_flags(mad: np.ndarray, flow: np.ndarray, frozen: np.ndarray,
+                  taken: set[int]) -> list[Flag]:
+    """Runs of frozen pairs where the clip was expected to move (see :func:`detect_flags`)."""
+    n = len(mad)
+    out: list[Flag] = []
+    if not np.nanmedian(mad[1:]) >= FREEZE_MIN_CHANGE:
+        return out  # a still clip does not freeze
+    i = 1
+    while i < n:
+        if not frozen[i] or i in taken:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and frozen[j + 1]:
+            j += 1
+        before = mad[i - 1] if i >= 2 else np.nan
+        after = mad[j + 1] if j + 1 < n else np.nan
+        if np.isfinite(before) and np.isfinite(after):
+            expected = min(before, after)
+        elif np.isfinite(before) and i >= 3 and _steady(before, mad[i - 2]):  # ends frozen
+            expected = 2 * before - mad[i - 2]  # the motion before, extrapolated
+        elif np.isfinite(after) and j + 2 < n and _steady(after, mad[j + 2]):  # starts frozen
+            expected = 2 * after - mad[j + 2]
+        else:
+            expected = np.nan
+        run = float(np.max(mad[i:j + 1]))
+        if np.isfinite(expected) and expected >= FREEZE_MIN_CHANGE and run <= 0.15 * expected:
+            count = j - i + 1
+            span = f"frame {i} repeats" if count == 1 else f"frames {i}–{j} repeat"
+            catch_up = (j + 1 < n and np.isfinite(before) and np.isfinite(flow[j + 1])
+                        and mad[j + 1] >= 1.3 * before and np.isfinite(flow[i - 1])
+                        and flow[j + 1] >= 1.3 * flow[i - 1])
+            if catch_up:
+                out.append(Flag(i, "freeze", "mad_prev", float(mad[i]), float("nan"),
+                                f"{span} frame {i - 1}, then the picture jumps ahead at frame "
+                                f"{j + 1} ({mad[j + 1]:.1f} grey levels of change against "
+                                f"{before:.1f} before the pause)", last=j + 1,
+                                message=f"the motion stutters at frame {i}: the picture stops "
+                                        f"for {count} frame{'s' if count > 1 else ''}, then "
+                                        f"jumps ahead at frame {j + 1}"))
+                taken.update(range(i, j + 2))
+            else:
+                out.append(Flag(i, "freeze", "mad_prev", float(mad[i]), float("nan"),
+                                f"{span} frame {i - 1} (frozen for {count} frame"
+                                f"{'s' if count > 1 else ''}) while the clip moves around it "
+                                f"({expected:.1f} grey levels of change per frame expected)",
+                                last=j, message=f"the picture stops moving for {count} frame"
+                                f"{'s' if count > 1 else ''} at frame {i}"))
+                taken.update(range(i, j + 1))
+        i = j + 1
+    return out
+
+
+def _motion_jump_flags(mad: np.ndarray, flow: np.ndarray, frozen: np.ndarray,
+                       taken: set[int]) -> list[Flag]:
+    """Pairs that move far more than their neighbours (see :func:`detect_flags`)."""
+    # neighbours that are frozen pairs do not count; when all are, the clip stood still: 0
+    lm = np.maximum(np.nan_to_num(local_typical(mad, frozen)), 0.25)
+    lf = np.maximum(np.nan_to_num(local_typical(flow, frozen)), 0.05)
+    score = np.minimum(mad / lm, flow / lf)
+    ok = np.isfinite(score)
+    if not ok.any():
+        return []
+    med, q75 = (float(v) for v in np.percentile(score[ok], [50, 75]))
+    scale = max((q75 - med) / 0.6745, 0.05)  # the upward spread: jumps are upward outliers
+    limit = max(JUMP_RATIO, med + 6.0 * scale)
+    out: list[Flag] = []
+    for i in np.flatnonzero(ok & (score > limit)):
+        i = int(i)
+        if i in taken:
+            continue
+        out.append(Flag(i, "jump", "flow_mean", float(flow[i]), float((score[i] - med) / scale),
+                        f"content jumps between frames {i - 1} and {i}: it moves "
+                        f"{flow[i]:.1f} px, {flow[i] / lf[i]:.1f}× as far as the frames around "
+                        f"it ({lf[i]:.1f} px per frame; dropped frames or a sudden shift)",
+                        message=f"the picture jumps at frame {i}: it moves "
+                                f"{flow[i] / lf[i]:.0f}× as far as the frames around it, as if "
+                                "frames were missing"))
+        taken.add(i)
+    return out

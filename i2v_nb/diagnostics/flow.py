@@ -35,6 +35,14 @@ __all__ = [
 
 _PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}
 
+# point tracks and VBench's camera rule live in .tracks; re-exported here, where they started
+from i2v_nb.diagnostics.tracks import (  # noqa: E402
+    grid_points,
+    sample_flow,
+    track_points,
+    vbench_camera_labels,
+)
+
 
 def dis_flow(preset: str = "fast"):
     """A new OpenCV DIS optical-flow estimator for ``preset`` (what :func:`optical_flow` uses).
@@ -76,12 +84,10 @@ def _resize_grey(grey: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
-    from i2v_nb.diagnostics.similarity import to_grey
+    from i2v_nb._media import to_grey, to_uint8
 
     a = np.asarray(image)
     if a.dtype != np.uint8:
-        from i2v_nb._media import to_uint8
-
         a = to_uint8(a)
     return to_grey(a)
 
@@ -125,13 +131,22 @@ def _base_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return gx, gy
 
 
-def _sample_coords(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sample_coords(flow: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(mx, my, fx, fy)``: where each pixel samples (``x + dx``, ``y + dy``) and the flow's
+    two channels."""
     import cv2
 
     h, w = flow.shape[:2]
     gx, gy = _base_grid(h, w)
     fx, fy = cv2.split(np.ascontiguousarray(flow, dtype=np.float32))
-    return cv2.add(gx, fx), cv2.add(gy, fy)
+    return cv2.add(gx, fx), cv2.add(gy, fy), fx, fy
+
+
+def _inside(mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    import cv2
+
+    h, w = mx.shape
+    return (cv2.inRange(mx, 0.0, w - 1.0) & cv2.inRange(my, 0.0, h - 1.0)).astype(bool)
 
 
 def warp_image(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,11 +160,27 @@ def warp_image(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     import cv2
 
-    mx, my = _sample_coords(flow)
-    h, w = flow.shape[:2]
+    mx, my, _, _ = _sample_coords(flow)
     warped = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    inside = cv2.inRange(mx, 0.0, w - 1.0) & cv2.inRange(my, 0.0, h - 1.0)
-    return warped, inside.astype(bool)
+    return warped, _inside(mx, my)
+
+
+def _occluded(coords: tuple[np.ndarray, ...], inside: np.ndarray,
+              flow_bw: np.ndarray) -> np.ndarray:
+    """The occlusion test of :func:`occlusion_mask` from the forward flow's sampling coords."""
+    import cv2
+
+    mx, my, fx, fy = coords
+    bw_w = cv2.remap(np.ascontiguousarray(flow_bw, dtype=np.float32), mx, my, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+    bx, by = cv2.split(bw_w)
+
+    def sq(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # |(x, y)|² per pixel
+        return cv2.add(cv2.multiply(x, x), cv2.multiply(y, y))
+
+    lhs = sq(cv2.add(fx, bx), cv2.add(fy, by))
+    rhs = cv2.addWeighted(sq(fx, fy), 0.01, sq(bx, by), 0.01, 0.5)
+    return (lhs > rhs) | ~inside
 
 
 def occlusion_mask(flow_fw: np.ndarray, flow_bw: np.ndarray) -> np.ndarray:
@@ -166,22 +197,12 @@ def occlusion_mask(flow_fw: np.ndarray, flow_bw: np.ndarray) -> np.ndarray:
     Returns:
         ``(H, W)`` bool, True where occluded.
     """
-    import cv2
-
-    fw = np.ascontiguousarray(flow_fw, dtype=np.float32)
-    bw_w, inside = warp_image(np.ascontiguousarray(flow_bw, dtype=np.float32), fw)
-
-    def sq(a: np.ndarray) -> np.ndarray:  # |a|² per pixel of a 2-channel flow
-        x, y = cv2.split(a)
-        return cv2.add(cv2.multiply(x, x), cv2.multiply(y, y))
-
-    lhs = sq(cv2.add(fw, bw_w))
-    rhs = cv2.addWeighted(sq(fw), 0.01, sq(bw_w), 0.01, 0.5)
-    return (lhs > rhs) | ~inside
+    coords = _sample_coords(flow_fw)
+    return _occluded(coords, _inside(coords[0], coords[1]), flow_bw)
 
 
 def warp_error(frame0: np.ndarray, frame1: np.ndarray, flow_fw: np.ndarray,
-               flow_bw: np.ndarray) -> dict[str, float]:
+               flow_bw: np.ndarray, *, out: dict | None = None) -> dict[str, float]:
     """Flow-warp error of a frame pair with an occlusion mask (Lai et al. 2018).
 
     ``E_warp = Σ M·‖I_t − warp(I_t+1)‖² / Σ M`` with ``M`` the non-occluded pixels
@@ -193,6 +214,8 @@ def warp_error(frame0: np.ndarray, frame1: np.ndarray, flow_fw: np.ndarray,
     Args:
         frame0, frame1: ``(H, W, 3)`` uint8 frames at the flow's resolution.
         flow_fw, flow_bw: forward and backward flows of the pair.
+        out: a dict that receives ``"warped"`` (frame1 warped onto frame0) and ``"inside"``
+            (its in-frame mask), for callers that reuse them (the report's region maps).
 
     Returns:
         ``{"mse": E_warp, "mad": masked mean |diff| (0–255), "occluded": occluded fraction,
@@ -200,8 +223,13 @@ def warp_error(frame0: np.ndarray, frame1: np.ndarray, flow_fw: np.ndarray,
     """
     import cv2
 
-    warped, inside = warp_image(frame1, flow_fw)
-    occ = occlusion_mask(flow_fw, flow_bw)
+    coords = _sample_coords(flow_fw)  # shared by the frame's warp and the occlusion test
+    warped = cv2.remap(frame1, coords[0], coords[1], cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    inside = _inside(coords[0], coords[1])
+    if out is not None:
+        out.update(warped=warped, inside=inside)
+    occ = _occluded(coords, inside, flow_bw)
     f0 = np.ascontiguousarray(frame0)
     nch = f0.shape[2] if f0.ndim == 3 else 1
     keep = (~occ).view(np.uint8)
@@ -310,38 +338,48 @@ def global_motion(flow: np.ndarray, *, step: int = 8, border: float = 0.04,
     x = gx.ravel().astype(np.float64) - cx
     y = gy.ravel().astype(np.float64) - cy
     n = x.size
-    a = np.zeros((2 * n, 4))
-    a[:n, 0], a[:n, 1], a[:n, 2] = x, -y, 1.0
-    a[n:, 0], a[n:, 1], a[n:, 3] = y, x, 1.0
-    b = np.concatenate([f[:, 0], f[:, 1]])
+    u, v = f[:, 0], f[:, 1]
+    r2 = x * x + y * y
+
+    def residual(q: np.ndarray) -> np.ndarray:  # |model − flow| per sampled pixel
+        zq, rq, txq, tyq = q
+        return np.hypot(zq * x - rq * y + txq - u, zq * y + rq * x + tyq - v)
+
     wts = np.ones(n)
     p = np.zeros(4)
     for _ in range(max(1, iterations)):
-        w2 = np.concatenate([wts, wts])
-        aw = a * w2[:, None]
-        try:  # weighted normal equations: 4×4, fast
-            p = np.linalg.solve(aw.T @ a, aw.T @ b)
+        # weighted normal equations of the rows [x, −y, 1, 0]·p = u and [y, x, 0, 1]·p = v,
+        # written out (a 4×4 system of weighted sums)
+        s0, sx_, sy_, s2 = wts.sum(), wts @ x, wts @ y, wts @ r2
+        wu, wv = wts * u, wts * v
+        normal = np.array([[s2, 0.0, sx_, sy_], [0.0, s2, -sy_, sx_],
+                           [sx_, -sy_, s0, 0.0], [sy_, sx_, 0.0, s0]])
+        rhs = np.array([x @ wu + y @ wv, x @ wv - y @ wu, wu.sum(), wv.sum()])
+        try:
+            p = np.linalg.solve(normal, rhs)
         except np.linalg.LinAlgError:
-            p, *_ = np.linalg.lstsq(a * np.sqrt(w2)[:, None], b * np.sqrt(w2), rcond=None)
-        res = (a @ p - b).reshape(2, n)
-        r = np.sqrt(res[0] ** 2 + res[1] ** 2)
+            a = np.zeros((2 * n, 4))
+            a[:n, 0], a[:n, 1], a[:n, 2] = x, -y, 1.0
+            a[n:, 0], a[n:, 1], a[n:, 3] = y, x, 1.0
+            sw2 = np.sqrt(np.concatenate([wts, wts]))
+            p, *_ = np.linalg.lstsq(a * sw2[:, None], np.concatenate([u, v]) * sw2, rcond=None)
+        r = residual(p)
         scale = max(1.4826 * float(np.median(r)), 0.05)
         c = 4.685 * scale
-        u = np.clip(r / c, 0.0, 1.0)
-        wts = (1.0 - u ** 2) ** 2
+        uu = np.clip(r / c, 0.0, 1.0)
+        wts = (1.0 - uu ** 2) ** 2
         if wts.sum() < 8:
             wts = np.ones(n)
-    res = (a @ p - b).reshape(2, n)
-    r = np.sqrt(res[0] ** 2 + res[1] ** 2)
+    r = residual(p)
     z, rot, tx, ty = p
     # A roll turns both components (u = −r·y, v = r·x); an orbit's parallax only shears u along y.
     # An affine fit with the same weights separates them: the rotation is what ∂v/∂x and −∂u/∂y
     # agree on, the rest of ∂u/∂y is shear.
     sw = np.sqrt(wts)
     design = np.stack([x, y, np.ones(n)], axis=1) * sw[:, None]
-    try:
-        (_, du_dy, _), *_ = np.linalg.lstsq(design, f[:, 0] * sw, rcond=None)
-        (dv_dx, _, _), *_ = np.linalg.lstsq(design, f[:, 1] * sw, rcond=None)
+    try:  # both components in one solve (two right-hand sides)
+        coef, *_ = np.linalg.lstsq(design, f * sw[:, None], rcond=None)
+        du_dy, dv_dx = float(coef[1, 0]), float(coef[0, 1])
     except np.linalg.LinAlgError:  # pragma: no cover - degenerate grid
         du_dy, dv_dx = -rot, rot
     from_u, from_v = -float(du_dy), float(dv_dx)
@@ -356,129 +394,6 @@ def global_motion(flow: np.ndarray, *, step: int = 8, border: float = 0.04,
         inliers=float(np.mean(r < 1.0)),
         shear=float(du_dy + common),
     )
-
-
-def grid_points(height: int, width: int, *, grid_size: int = 10) -> np.ndarray:
-    """A ``grid_size × grid_size`` grid of ``(x, y)`` points as CoTracker places it in VBench.
-
-    The margin is ``width / 64`` on every side. Returns ``(grid_size², 2)`` float32, row-major
-    (row 0 is the top row).
-    """
-    margin = width / 64.0
-    xs = np.linspace(margin, width - margin, grid_size)
-    ys = np.linspace(margin, height - margin, grid_size)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-
-
-def sample_flow(flow: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """The flow vectors at sub-pixel points ``pts``, bilinearly interpolated.
-
-    Points outside the frame read the nearest border pixel. One step of :func:`track_points`.
-
-    >>> flow = np.zeros((4, 4, 2), np.float32); flow[:, 2:, 0] = 1.0
-    >>> sample_flow(flow, np.array([[1.5, 0.0], [9.0, 9.0]])).tolist()
-    [[0.5, 0.0], [1.0, 0.0]]
-
-    Args:
-        flow: ``(H, W, 2)`` flow, ``(dx, dy)`` per pixel.
-        pts: ``(N, 2)`` ``(x, y)`` positions in flow pixels.
-
-    Returns:
-        ``(N, 2)`` float64 displacements.
-    """
-    h, w = flow.shape[:2]
-    x = np.clip(pts[:, 0], 0, w - 1)
-    y = np.clip(pts[:, 1], 0, h - 1)
-    x0 = np.floor(x).astype(int)
-    y0 = np.floor(y).astype(int)
-    x1 = np.minimum(x0 + 1, w - 1)
-    y1 = np.minimum(y0 + 1, h - 1)
-    fx = (x - x0)[:, None]
-    fy = (y - y0)[:, None]
-    return ((1 - fx) * (1 - fy) * flow[y0, x0] + fx * (1 - fy) * flow[y0, x1]
-            + (1 - fx) * fy * flow[y1, x0] + fx * fy * flow[y1, x1])
-
-
-def track_points(flows, points: np.ndarray) -> np.ndarray:
-    """Track points through a sequence of forward flows by chaining them (bilinear sampling).
-
-    Args:
-        flows: iterable of ``(H, W, 2)`` forward flows t → t+1.
-        points: ``(N, 2)`` ``(x, y)`` positions in the first frame, flow pixel units.
-
-    Returns:
-        ``(T, N, 2)`` float32 positions, ``T = len(flows) + 1``; points that leave the frame keep
-        moving with the flow at the nearest border pixel.
-    """
-    p = np.asarray(points, np.float64)
-    out = [p.copy()]
-    for f in flows:
-        p = p + sample_flow(f, p)
-        out.append(p.copy())
-    return np.stack(out).astype(np.float32)
-
-
-_TOP_DOWN = {"left_left": "pan_right", "right_right": "pan_left", "down_down": "tilt_up",
-             "up_up": "tilt_down", "up_down": "zoom_in", "down_up": "zoom_out",
-             "static_static": "static"}
-_LEFT_RIGHT = {"left_left": "pan_right", "right_right": "pan_left", "down_down": "tilt_up",
-               "up_up": "tilt_down", "left_right": "zoom_in", "right_left": "zoom_out",
-               "static_static": "static"}
-
-
-def _direction(vec: np.ndarray, min_reso: int, factor: float = 0.005) -> list[str]:
-    scale = min_reso * factor
-    out = []
-    if vec[0] > scale:
-        out.append("right")
-    elif vec[0] < -scale:
-        out.append("left")
-    if vec[1] > scale:
-        out.append("down")
-    elif vec[1] < -scale:
-        out.append("up")
-    return out or ["static"]
-
-
-def vbench_camera_labels(first: np.ndarray, last: np.ndarray, *, min_reso: int,
-                         grid_size: int = 10) -> list[str]:
-    """VBench-I2V's camera-motion decision rule on a tracked point grid.
-
-    As in ``vbench2_beta_i2v/camera_motion.py`` (one point per side, ``number_points = 1``): the
-    middle point of the top row, bottom row, left column and right column moves by a vector that is
-    labelled left/right/up/down when a component exceeds ``0.005·min(H, W)`` (else static); label
-    pairs map to camera moves — top/bottom ``left_left`` → pan_right, ``right_right`` → pan_left,
-    ``down_down`` → tilt_up, ``up_up`` → tilt_down, ``up_down`` → zoom_in, ``down_up`` → zoom_out;
-    left/right the same with ``left_right`` → zoom_in, ``right_left`` → zoom_out. "static" is
-    dropped when another label is present, ``"None"`` when nothing matched. One difference:
-    VBench truncates CoTracker's positions to integers (``.long()``), which adds up to ±1 px of
-    noise — harmless at its resolutions (threshold ≥ 2.4 px) but not for small previews, so
-    positions are used unrounded here.
-
-    Args:
-        first, last: ``(grid_size², 2)`` point positions in the first and last frame (pixels of
-            the clip), row-major as :func:`grid_points`.
-        min_reso: ``min(H, W)`` of the clip.
-
-    Returns:
-        The list of labels, e.g. ``["zoom_in"]``.
-    """
-    t1 = np.asarray(first, np.float64).reshape(grid_size, grid_size, 2)
-    t2 = np.asarray(last, np.float64).reshape(grid_size, grid_size, 2)
-    m = grid_size // 2  # number_points = 1: start = ceil(m - 0.5) = m
-    edges = [(t1[0, m], t2[0, m]), (t1[-1, m], t2[-1, m]),
-             (t1[m, 0], t2[m, 0]), (t1[m, -1], t2[m, -1])]
-    top, down, left, right = (_direction(b - a, min_reso) for a, b in edges)
-    td = [_TOP_DOWN[f"{a}_{b}"] for a in top for b in down if f"{a}_{b}" in _TOP_DOWN] or ["None"]
-    lr = [_LEFT_RIGHT[f"{a}_{b}"] for a in left for b in right
-          if f"{a}_{b}" in _LEFT_RIGHT] or ["None"]
-    results = list(dict.fromkeys(td + lr))
-    if "static" in results and len(results) > 1:
-        results.remove("static")
-    if "None" in results and len(results) > 1:
-        results.remove("None")
-    return results
 
 
 def flow_to_rgb(flow: np.ndarray, *, max_magnitude: float | None = None) -> np.ndarray:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_report"]
+__all__ = ["plot_report", "plot_flag", "residual_map"]
 
 _FLAG_COLOURS = {"cut": "tab:red", "jump": "tab:red", "flash": "tab:orange",
                  "glitch": "tab:orange", "flicker": "gold", "freeze": "tab:blue",
-                 "identity_loss": "tab:purple"}
+                 "stutter": "tab:blue", "identity_loss": "tab:purple", "artefact": "tab:orange",
+                 "blur": "tab:orange", "partial_freeze": "tab:blue", "morph": "tab:purple",
+                 "color_drift": "tab:pink", "motion_reversal": "tab:red"}
 
 
 def _mark_flags(ax, report, *, label: bool) -> None:
@@ -140,4 +142,83 @@ def plot_report(report, *, max_flags: int = 4, figsize=None):
         ax.set_yticks([])
     ax = fig.add_subplot(sub5[0, 2])
     _thumb(ax, report.reference, f"reference ({report.reference_kind})")
+    return fig
+
+
+def residual_map(frames: np.ndarray, t: int, *, max_side: int = 512) -> np.ndarray:
+    """``(H, W)`` float32 map of ``|frame t−1 − warp(frame t)|`` (mean over RGB, 0–255): what
+    the optical flow of the pair does not explain, at the clip's size."""
+    import cv2
+
+    from i2v_nb.diagnostics.flow import optical_flow, warp_image
+
+    a, b = frames[t - 1], frames[t]
+    warped, _ = warp_image(b, optical_flow(a, b, max_side=max_side))
+    return cv2.absdiff(a, warped).mean(axis=2, dtype=np.float32)
+
+
+def _outline(ax, box, colour: str) -> None:
+    from matplotlib.patches import Rectangle
+
+    x0, y0, x1, y1 = box
+    ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
+                           edgecolor=colour, linewidth=2.0))
+
+
+def plot_flag(report, index: int, *, figsize=None):
+    """Draw one flag: the frame before, the flagged frame(s), the frame after, with the flag's
+    region outlined, and the flow-warp residual map of the flagged pair (what the motion does
+    not explain) — for a colour drift the colour-shift curve, for a reversal the global motion.
+
+    Args:
+        report: a :class:`~i2v_nb.diagnostics.report.ContinuityReport`.
+        index: position of the flag in ``report.flags``.
+
+    Returns:
+        ``matplotlib.figure.Figure`` titled with the flag's explanation.
+    """
+    from matplotlib.figure import Figure
+
+    flag = report.flags[index]
+    t_count = report.num_frames
+    colour = _FLAG_COLOURS.get(flag.kind, "red")
+    first, last = flag.frame, flag.last if flag.last is not None else flag.frame
+    if flag.kind == "color_drift":
+        shown = [0, first, t_count - 1]
+    else:
+        shown = [first - 1, first, last + 1] if last > first else [first - 1, first, first + 1]
+    shown = [i for i in shown if 0 <= i < t_count]
+    fig = Figure(figsize=figsize or (3.2 * (len(shown) + 1), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(shown) + 1)
+    for ax, i in zip(axes, shown, strict=False):
+        flagged = first <= i <= last
+        _thumb(ax, report.frames[i], f"frame {i}" + (" (flagged)" if flagged else ""),
+               highlight=colour if flagged else None)
+        if flag.box is not None:
+            _outline(ax, flag.box, colour if flagged else "white")
+    ax = axes[-1]
+    pf = report.per_frame
+    if flag.kind == "color_drift" and "color_shift" in pf:
+        ax.plot(pf["frame"], pf["color_shift"], "o-", ms=3, color=colour)
+        ax.axvline(first, color=colour, ls="--", lw=1)
+        ax.set_xlabel("frame", fontsize=8)
+        ax.set_title("colour change since frame 0 (ΔE)", fontsize=8)
+    elif flag.kind == "motion_reversal":
+        ax.plot(pf["frame"], pf["pan_x"], "o-", ms=3, label="pan x")
+        ax.plot(pf["frame"], pf["pan_y"], "s-", ms=3, label="pan y")
+        ax.axvline(first, color=colour, ls="--", lw=1)
+        ax.legend(fontsize=7)
+        ax.set_xlabel("frame", fontsize=8)
+        ax.set_title("global motion per frame (px)", fontsize=8)
+    else:
+        t = max(1, first)
+        res = residual_map(report.frames, t)
+        im = ax.imshow(res, cmap="magma", vmin=0, vmax=max(20.0, float(np.percentile(res, 99.5))))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"unexplained change {t - 1}→{t}", fontsize=8)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+        if flag.box is not None:
+            _outline(ax, flag.box, "cyan")
+    fig.suptitle(flag.explain(), fontsize=10)
     return fig

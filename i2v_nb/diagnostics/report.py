@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from i2v_nb._media import to_grey
 from i2v_nb.diagnostics import camera as _camera
 from i2v_nb.diagnostics import flags as _flags
 from i2v_nb.diagnostics import flow as _flow
+from i2v_nb.diagnostics import gradual as _gradual
+from i2v_nb.diagnostics import local as _local
+from i2v_nb.diagnostics import regions as _regions
 from i2v_nb.diagnostics import scores as _scores
 from i2v_nb.diagnostics import similarity as _sim
+from i2v_nb.diagnostics.inputs import as_clip_input
 
 __all__ = ["ContinuityReport", "continuity_report", "as_clip_input"]
 
@@ -46,90 +50,15 @@ COLUMNS = {
     "motion_inliers": "fraction of pixels the global motion explains to within 1 px (flow scale)",
     "shear": "horizontal parallax: px of horizontal shift per px of height (+ lower rows move "
              "right); an orbit",
+    "color_shift": "colour change (ΔE*ab, CIELAB) since frame 0, motion-compensated: a cast or "
+                   "fade building up",
+    "color_shift_recent": "colour change (ΔE*ab) against the mean of the five frames before",
 }
 
 #: Columns measured on a pair of consecutive frames (NaN on frame 0).
 _PAIR_COLUMNS = ("ssim_prev", "psnr_prev", "mad_prev", "color_drift_prev", "flow_mean",
                  "flow_p95", "flow_top5", "warp_error", "warp_mad", "residual", "occluded",
                  "pan_x", "pan_y", "zoom", "rotation", "motion_inliers", "shear")
-
-
-def _is_clip(obj: Any) -> bool:
-    return hasattr(obj, "frames") and not isinstance(obj, np.ndarray)
-
-
-def as_clip_input(clip_or_frames: Any, *, reference: Any = None, fps: float | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, float | None, str]:
-    """Normalise the inputs of :func:`continuity_report`.
-
-    Returns:
-        ``(frames (T, H, W, 3) uint8, reference (H, W, 3) uint8, fps or None, reference_kind)``
-        where ``reference_kind`` is ``"given"``, ``"source"`` or ``"first_frame"``.
-    """
-    from i2v_nb._media import as_frames
-    from i2v_nb.io import image_to_array
-    from i2v_nb.errors import VideoInputError
-
-    src = None
-    if _is_clip(clip_or_frames):
-        frames = as_frames(clip_or_frames.frames)
-        if fps is None:
-            fps = getattr(clip_or_frames, "fps", None)
-        src = getattr(clip_or_frames, "source", None)
-    else:
-        frames = as_frames(clip_or_frames)
-    if fps is not None:
-        try:
-            fps = float(fps)
-        except (TypeError, ValueError):
-            raise VideoInputError(f"fps must be a positive number, got {fps!r}") from None
-        if not math.isfinite(fps) or fps <= 0:
-            raise VideoInputError(f"fps must be a positive number, got {fps!r}")
-    h, w = frames.shape[1:3]
-    if min(h, w) < 16:
-        raise VideoInputError(f"frames are {w}x{h} pixels; continuity metrics need at least "
-                              "16x16 (SSIM window, optical flow)")
-    if reference is not None:
-        ref, kind = image_to_array(reference), "given"
-    elif src is not None:
-        ref, kind = image_to_array(src), "source"
-    else:
-        ref, kind = frames[0], "first_frame"
-    if ref.shape[:2] != (h, w):
-        ref = _fit_reference(ref, h, w)
-    return frames, np.ascontiguousarray(ref), fps, kind
-
-
-def _fit_reference(ref: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Centre-crop the reference to the frames' aspect ratio, then resize (as pipelines do)."""
-    import cv2
-
-    rh, rw = ref.shape[:2]
-    target = w / h
-    if rw / rh > target:  # too wide
-        cw = max(1, round(rh * target))
-        x0 = (rw - cw) // 2
-        ref = ref[:, x0:x0 + cw]
-    elif rw / rh < target:
-        ch = max(1, round(rw / target))
-        y0 = (rh - ch) // 2
-        ref = ref[y0:y0 + ch]
-    interp = cv2.INTER_AREA if ref.shape[0] > h else cv2.INTER_CUBIC
-    return cv2.resize(np.ascontiguousarray(ref), (w, h), interpolation=interp)
-
-
-def _finite(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, dict):
-        return {k: _finite(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_finite(x) for x in v]
-    return v
 
 
 @dataclass
@@ -153,6 +82,8 @@ class ContinuityReport:
             in pixels of the clip (for pictures).
         tracks: ``(T, 100, 2)`` positions of the 10×10 tracked grid, pixels of the clip (pairs
             explained by a flag — cut, jump, flash — do not move them).
+        regions: the :class:`~i2v_nb.diagnostics.regions.RegionMaps` of the clip (per-cell
+            residual, change, flow and colour step of every pair), which local flags come from.
     """
 
     per_frame: Any
@@ -167,6 +98,7 @@ class ContinuityReport:
     fps: float | None = None
     flow_preview: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     tracks: np.ndarray | None = field(default=None, repr=False)
+    regions: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         t, h, w = self.frames.shape[:3]
@@ -183,7 +115,8 @@ class ContinuityReport:
         return sorted({f.frame for f in self.flags})
 
     def summary(self) -> str:
-        """A few lines in words: scores, camera, and each flag with its reason."""
+        """A few lines in words: scores, camera, and each flag — its explanation in a creator's
+        words (:meth:`Flag.explain`), then what was measured."""
         t, h, w = self.frames.shape[:3]
         s = self.scores
         fps = f" at {self.fps:g} fps" if self.fps else ""
@@ -204,7 +137,8 @@ class ContinuityReport:
             lines.append("  no continuity flags")
         else:
             lines.append(f"  {len(self.flags)} flag{'s' if len(self.flags) > 1 else ''}:")
-            lines += [f"    - {f}" for f in self.flags]
+            for f in self.flags:
+                lines += [f"    - frame {f.frame}: {f.kind} — {f.explain()}", f"      {f.reason}"]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -217,18 +151,21 @@ class ContinuityReport:
 
     def to_dict(self, *, per_frame: bool = True) -> dict[str, Any]:
         """A JSON-serialisable dict (NaN and infinities become ``None``)."""
+        from i2v_nb.io import jsonable  # the one JSON-safe converter (io is slow to import)
+
         t, h, w = self.frames.shape[:3]
         d: dict[str, Any] = {
             "num_frames": t, "width": w, "height": h, "fps": self.fps,
             "reference": self.reference_kind,
-            "scores": _finite(dict(self.scores)),
+            "scores": jsonable(dict(self.scores), max_array_size=None),
             "camera_motion": self.camera_motion,
-            "camera_confidence": _finite(float(self.camera_confidence)),
+            "camera_confidence": jsonable(float(self.camera_confidence)),
             "camera_vbench": list(self.camera_vbench),
             "flags": [f.to_dict() for f in self.flags],
         }
         if per_frame:
-            d["per_frame"] = {c: _finite(self.per_frame[c].tolist()) for c in self.per_frame}
+            d["per_frame"] = {c: jsonable(self.per_frame[c].tolist(), max_array_size=None)
+                              for c in self.per_frame}
         return d
 
     def plot(self, *, max_flags: int = 4, figsize: tuple[float, float] | None = None):
@@ -240,6 +177,31 @@ class ContinuityReport:
         from i2v_nb.diagnostics.plots import plot_report
 
         return plot_report(self, max_flags=max_flags, figsize=figsize)
+
+    def show_flag(self, index: int = 0, *, figsize: tuple[float, float] | None = None):
+        """Draw flag ``index`` of :attr:`flags`: the frames before, at and after it with the
+        flag's region outlined (``flag.box``), and the flow-warp residual map of the flagged pair
+        (a colour drift shows its colour-shift curve, a reversal the global motion). Titled with
+        the flag's explanation.
+
+        Like :meth:`plot`, returns a matplotlib ``Figure`` (object API, no pyplot state) that a
+        notebook displays and ``fig.savefig(...)`` saves.
+
+        >>> report.show_flag(0)                                # doctest: +SKIP
+
+        Raises:
+            ParameterError: ``index`` is not the position of a flag.
+        """
+        if not isinstance(index, (int, np.integer)) or not -len(self.flags) <= index < len(
+                self.flags):
+            from i2v_nb.errors import ParameterError
+
+            raise ParameterError(f"index={index!r} is not a flag of this report, which has "
+                                 f"{len(self.flags)} flag(s); pass 0 to {len(self.flags) - 1} "
+                                 "(report.flags lists them)")
+        from i2v_nb.diagnostics.plots import plot_flag
+
+        return plot_flag(self, int(index), figsize=figsize)
 
 
 def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float | None = None,
@@ -313,7 +275,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
             return img
         return cv2.resize(img, (ww, wh), interpolation=cv2.INTER_AREA)
 
-    ref_grey = _sim.to_grey(ref)
+    ref_grey = to_grey(ref)
     ref_stats = _sim.ssim_stats(ref_grey)
     ref_hist = _sim.color_histogram(ref)
     rows: list[dict[str, float]] = []
@@ -324,53 +286,74 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
     tracks = [grid.astype(np.float64)]
     track_steps: list[np.ndarray] = []
     prev = None  # (rgb, stats, hist, small rgb, small grey)
+    maps = _regions.RegionMaps.empty(t_count, height=h, width=w)
+    kept: dict = {}  # the warped frame, for the region maps
     nan = float("nan")
-    for i in range(t_count):
-        rgb = frames[i]
-        grey = _sim.to_grey(rgb)
-        stats = _sim.ssim_stats(grey, out=spare)
-        hist = _sim.color_histogram(rgb)
-        srgb = small(rgb)
-        sgrey = small(grey)
-        row = {
-            "frame": i, "time_s": i / fps if fps else nan,
-            "ssim_ref": _sim.ssim_from_stats(ref_stats, stats, work=work),
-            "psnr_ref": _sim.psnr(rgb, ref),
-            "color_drift": _sim.color_drift(hist, ref_hist),
-            "brightness": float(cv2.mean(grey)[0]),
-        }
-        if prev is None:
-            row.update({k: nan for k in _PAIR_COLUMNS})
+
+    def pair_metrics(i: int, p_srgb: np.ndarray, p_sgrey: np.ndarray, srgb: np.ndarray,
+                     sgrey: np.ndarray) -> dict[str, float]:
+        """Flow, warp error, global motion, tracks and region maps of the pair (i−1, i)."""
+        fw = dis.calc(p_sgrey, sgrey, None)
+        bw = dis.calc(sgrey, p_sgrey, None)
+        we = _flow.warp_error(p_srgb, srgb, fw, bw, out=kept)
+        if sx == sy:  # magnitudes scale with the flow: no full-size copy needed
+            mags = {k: v * sx for k, v in _flow.flow_magnitude_stats(fw).items()}
         else:
-            p_rgb, p_stats, p_hist, p_srgb, p_sgrey = prev
-            fw = dis.calc(p_sgrey, sgrey, None)
-            bw = dis.calc(sgrey, p_sgrey, None)
-            we = _flow.warp_error(p_srgb, srgb, fw, bw)
-            full = fw * np.float32([sx, sy])
-            mags = _flow.flow_magnitude_stats(full)
-            gm = _flow.global_motion(fw)
-            step = _flow.sample_flow(fw, tracks[-1])
-            track_steps.append(step)
-            tracks.append(tracks[-1] + step)
-            preview[i] = cv2.resize(full, (max(8, ww // 4), max(8, wh // 4)),
-                                    interpolation=cv2.INTER_AREA)
-            row.update({
-                "ssim_prev": _sim.ssim_from_stats(p_stats, stats, work=work),
-                "psnr_prev": _sim.psnr(rgb, p_rgb),
-                "mad_prev": _scores.mean_abs_diff(rgb, p_rgb),
-                "color_drift_prev": _sim.color_drift(hist, p_hist),
-                "flow_mean": mags["mean"], "flow_p95": mags["p95"], "flow_top5": mags["top5"],
+            mags = _flow.flow_magnitude_stats(fw * np.float32([sx, sy]))
+        gm = _flow.global_motion(fw)
+        step = _flow.sample_flow(fw, tracks[-1])
+        track_steps.append(step)
+        tracks.append(tracks[-1] + step)
+        preview[i] = cv2.resize(fw, (max(8, ww // 4), max(8, wh // 4)),
+                                interpolation=cv2.INTER_AREA) * np.float32([sx, sy])
+        maps.add_pair(i, p_srgb, srgb, kept["warped"], preview[i], previous_grey=p_sgrey,
+                      current_grey=sgrey)
+        return {"flow_mean": mags["mean"], "flow_p95": mags["p95"], "flow_top5": mags["top5"],
                 "warp_error": we["mse"], "warp_mad": we["mad"], "residual": we["residual"],
-                "occluded": we["occluded"],
-                "pan_x": gm.pan_x * sx, "pan_y": gm.pan_y * sy, "zoom": gm.zoom,
-                "rotation": gm.rotation, "motion_inliers": gm.inliers,
-                "shear": gm.shear * sx / sy,
-            })
-        rows.append(row)
-        spare = prev[1] if prev is not None else None
-        prev = (rgb, stats, hist, srgb, sgrey)
+                "occluded": we["occluded"], "pan_x": gm.pan_x * sx, "pan_y": gm.pan_y * sy,
+                "zoom": gm.zoom, "rotation": gm.rotation, "motion_inliers": gm.inliers,
+                "shear": gm.shear * sx / sy}
+
+    # The pair's flow work (OpenCV, which releases the GIL) runs in a second thread while this
+    # one measures the frame: same numbers, less wall-clock time on two or more cores.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="i2v-flow") as pool:
+        for i in range(t_count):
+            rgb = frames[i]
+            grey = to_grey(rgb)
+            srgb = small(rgb)
+            sgrey = small(grey)
+            pending = None if prev is None else pool.submit(pair_metrics, i, prev[3], prev[4],
+                                                            srgb, sgrey)
+            stats = _sim.ssim_stats(grey, out=spare)
+            hist = _sim.color_histogram(rgb)
+            row = {
+                "frame": i, "time_s": i / fps if fps else nan,
+                "ssim_ref": _sim.ssim_from_stats(ref_stats, stats, work=work),
+                "psnr_ref": _sim.psnr(rgb, ref),
+                "color_drift": _sim.color_drift(hist, ref_hist),
+                "brightness": float(cv2.mean(grey)[0]),
+            }
+            if prev is None:
+                row.update({k: nan for k in _PAIR_COLUMNS})
+            else:
+                p_rgb, p_stats, p_hist = prev[:3]
+                row.update({
+                    "ssim_prev": _sim.ssim_from_stats(p_stats, stats, work=work),
+                    "psnr_prev": _sim.psnr(rgb, p_rgb),
+                    "mad_prev": _scores.mean_abs_diff(rgb, p_rgb),
+                    "color_drift_prev": _sim.color_drift(hist, p_hist),
+                })
+                row.update(pending.result())
+            rows.append(row)
+            spare = prev[1] if prev is not None else None
+            prev = (rgb, stats, hist, srgb, sgrey)
     per_frame = pd.DataFrame(rows, columns=list(COLUMNS))
     per_frame["frame"] = per_frame["frame"].astype(int)
+    shift = _gradual.colour_shift_lab(maps)
+    per_frame["color_shift"] = np.linalg.norm(shift, axis=1)
+    per_frame["color_shift_recent"] = _gradual.recent_shift(shift)
 
     feature_scores: dict[str, float] = {}
     if feature_model is not None:
@@ -383,7 +366,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
         feature_scores = {"i2v_subject_feature": cons, "i2v_background_feature": cons}
 
     def skip_residual(a: int, b: int) -> float:
-        ga, gb = small(_sim.to_grey(frames[a])), small(_sim.to_grey(frames[b]))
+        ga, gb = small(to_grey(frames[a])), small(to_grey(frames[b]))
         f = dis.calc(ga, gb, None)
         warped, inside = _flow.warp_image(small(frames[b]), f)
         if not inside.any():
@@ -391,7 +374,18 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
         return float(np.mean(cv2.mean(cv2.absdiff(small(frames[a]), warped),
                                       mask=inside.astype(np.uint8))[:3]))
 
+    def skip_cells(a: int, b: int) -> np.ndarray:
+        f = dis.calc(small(to_grey(frames[a])), small(to_grey(frames[b])), None)
+        return _regions.residual_cells(small(frames[a]), _flow.warp_image(small(frames[b]),
+                                                                          f)[0])
+
     flags = _flags.detect_flags(per_frame, skip_residual=skip_residual)
+    flags = _local.merge_flags(flags, _local.local_flags(maps, skip_cells=skip_cells,
+                                                                frames=frames))
+    explained = {i for f in flags if f.box is None
+                 for i in range(f.frame, (f.last or f.frame) + 2)}
+    flags = sorted(flags + _gradual.gradual_flags(maps, per_frame, skip=explained),
+                   key=lambda f: (f.frame, f.kind))
 
     pf = per_frame
     scores = _clip_scores(pf, frames, h=h, w=w, fps=fps, flow_size=flow_size,
@@ -417,7 +411,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
     return ContinuityReport(per_frame=per_frame, scores=scores, flags=flags, camera_motion=label,
                             camera_confidence=conf, camera_vbench=vb, frames=frames,
                             reference=ref, reference_kind=ref_kind, fps=fps,
-                            flow_preview=preview, tracks=track_arr)
+                            flow_preview=preview, tracks=track_arr, regions=maps)
 
 
 def _clip_scores(pf, frames: np.ndarray, *, h: int, w: int, fps: float | None,

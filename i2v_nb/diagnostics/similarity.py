@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# the package's one grey conversion, re-exported here (``i2v_nb.diagnostics.to_grey``)
+from i2v_nb._media import to_grey
+
 __all__ = [
     "to_grey",
     "ssim",
@@ -34,25 +37,6 @@ __all__ = [
 _K1, _K2, _SIGMA, _RADIUS = 0.01, 0.03, 1.5, 5  # radius = int(3.5 * 1.5 + 0.5), as scikit-image
 _C1, _C2 = (_K1 * 255.0) ** 2, (_K2 * 255.0) ** 2
 _SHIFT = 128.0  # variances are computed on x - 128: same result, less float32 cancellation
-
-
-def to_grey(image: np.ndarray) -> np.ndarray:
-    """Convert an ``(H, W, 3)`` RGB uint8 image (or ``(T, H, W, 3)`` frames) to uint8 luma.
-
-    Uses OpenCV's ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B, rounded), the same as
-    ``cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)``. A 2-D array is returned unchanged.
-
-    >>> to_grey(np.full((2, 2, 3), 200, np.uint8))[0, 0]
-    np.uint8(200)
-    """
-    import cv2
-
-    a = np.asarray(image)
-    if a.ndim == 2:
-        return a
-    if a.ndim == 4:
-        return np.stack([cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in a])
-    return cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_RGB2GRAY)
 
 
 def _kernel() -> np.ndarray:
@@ -143,8 +127,8 @@ def ssim_stats(image: np.ndarray, *, out: SSIMStats | None = None) -> SSIMStats:
     cv2.subtract(out.var, tmp, dst=out.var)  # σ² = E[c²] − E[c]²
     cv2.add(mc, _SHIFT, dst=out.mean)
     cv2.add(out.var, _C2 / 2, dst=out.var_half_c2)
-    cv2.multiply(out.mean, out.mean, dst=tmp)
-    cv2.add(tmp, _C1 / 2, dst=tmp)
+    tmp.fill(_C1 / 2)
+    cv2.accumulateSquare(out.mean, tmp)  # μ² + C1/2 in one pass
     return out
 
 
@@ -176,13 +160,13 @@ def ssim_from_stats(s1: SSIMStats, s2: SSIMStats, *, full: bool = False,
     _blur(cross, dst=cov2)
     cv2.multiply(s1.mean_centred, s2.mean_centred, dst=tmp)
     cv2.addWeighted(cov2, 2.0, tmp, -2.0, _C2, dst=cov2)  # 2 σxy + C2
-    cv2.multiply(s1.mean, s2.mean, dst=num, scale=2.0)
-    cv2.add(num, _C1, dst=num)
-    cv2.multiply(num, cov2, dst=num)  # (2 μx μy + C1)(2 σxy + C2)
+    num.fill(_C1 / 2)
+    cv2.accumulateProduct(s1.mean, s2.mean, num)  # μx μy + C1/2: half the luminance term
+    cv2.multiply(num, cov2, dst=num)  # (μx μy + C1/2)(2 σxy + C2)
     cv2.add(s1.mean_sq_half_c1, s2.mean_sq_half_c1, dst=den)  # μx² + μy² + C1
     cv2.add(s1.var_half_c2, s2.var_half_c2, dst=tmp)  # σx² + σy² + C2
     cv2.multiply(den, tmp, dst=den)
-    cv2.divide(num, den, dst=num)
+    cv2.divide(num, den, dst=num, scale=2.0)  # (2 μx μy + C1)(2 σxy + C2) / den
     cv2.min(num, 1.0, dst=num)  # SSIM ≤ 1; float32 rounding can overshoot by ~1e-6
     p = _RADIUS
     value = float(cv2.mean(num[p:-p, p:-p])[0])  # accumulated in float64

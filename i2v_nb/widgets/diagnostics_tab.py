@@ -1,4 +1,4 @@
-"""``DiagnosticsTab``: the continuity report of the selected clip — its plot and summary.
+"""``DiagnosticsTab``: the continuity report of the selected clip — its flags, plot and summary.
 
 >>> from i2v_nb.widgets import DiagnosticsTab
 >>> tab = DiagnosticsTab()
@@ -6,7 +6,9 @@
 >>> tab.report.flags                                               # doctest: +SKIP
 
 The button calls :func:`i2v_nb.continuity_report` (in a thread: it takes a few seconds on a
-CPU) and shows ``report.plot()`` as a PNG and ``report.summary()`` as text.
+CPU) and shows each flag in words with its frame and region outlined (``report.show_flag(i)``
+as a PNG), ``report.plot()`` as a PNG and ``report.summary()`` as text. Images go into HTML
+widgets (no ``Output`` widget: Colab's front end cannot create one).
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ import traitlets
 
 from i2v_nb.widgets._common import (
     LogView,
+    button,
     bytes_data_uri,
     escape,
     explain_error,
     format_traceback,
+    html_box,
+    mark_part,
     message_html,
     run_in_thread,
-    style_widget,
 )
 
-__all__ = ["DiagnosticsTab", "figure_png"]
+__all__ = ["DiagnosticsTab", "figure_png", "flag_cards_html"]
 
 
 def figure_png(fig: Any, *, dpi: int = 72) -> bytes:
@@ -37,6 +41,31 @@ def figure_png(fig: Any, *, dpi: int = 72) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def flag_cards_html(report: Any, *, limit: int = 6, dpi: int = 60) -> str:
+    """HTML of the report's first ``limit`` flags: each flag's explanation in words above the
+    picture of :meth:`~i2v_nb.diagnostics.ContinuityReport.show_flag` (the frame and its
+    neighbours, the region outlined, the residual map) as an inline PNG. Empty without flags.
+
+    >>> flag_cards_html(report)                                   # doctest: +SKIP
+    '<div class="i2v-diag-flag">…'
+    """
+    flags = list(getattr(report, "flags", []))
+    cards = []
+    for k, flag in enumerate(flags[:limit]):
+        png = figure_png(report.show_flag(k), dpi=dpi)
+        where = "" if flag.box is None else " · region ({}, {})–({}, {})".format(*flag.box)
+        cards.append(
+            f'<div class="i2v-diag-flag" data-frame="{int(flag.frame)}" '
+            f'data-kind="{escape(flag.kind)}" style="margin:6px 0;">'
+            f'<div style="font-size:13px;"><b>{escape(flag.explain())}</b> '
+            f'<small>({escape(flag.kind)}, frame {int(flag.frame)}{where})</small></div>'
+            f'<img class="i2v-diag-flag-img" src="{bytes_data_uri(png, "image/png")}" '
+            f'alt="{escape(flag.explain())}" style="max-width:100%;"></div>')
+    if len(flags) > limit:
+        cards.append(f"<small>… and {len(flags) - limit} more flag(s) in the summary.</small>")
+    return "".join(cards)
 
 
 class DiagnosticsTab(W.VBox):
@@ -52,42 +81,39 @@ class DiagnosticsTab(W.VBox):
 
     Args:
         dpi: resolution of the plot image.
+        max_flag_views: how many flags are drawn with their region (the rest are listed in the
+            summary).
     """
 
     clip = traitlets.Any(None, allow_none=True)
     report = traitlets.Any(None, allow_none=True)
     running = traitlets.Bool(False)
 
-    def __init__(self, *, dpi: int = 72, **kwargs: Any) -> None:
+    def __init__(self, *, dpi: int = 72, max_flag_views: int = 6, **kwargs: Any) -> None:
         self.dpi = int(dpi)
+        self.max_flag_views = int(max_flag_views)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.clip_label = W.HTML("<small>No clip selected: generate one, or click Diagnose "
-                                 "in the Gallery.</small>")
-        self.clip_label.add_class("i2v-diag-clip")
-        self.run_button = W.Button(description="Analyse continuity", icon="line-chart",
-                                   disabled=True, layout=W.Layout(width="180px"))
-        self.run_button.add_class("i2v-diagnose")
-        self.status = W.HTML("")
-        self.status.add_class("i2v-diag-status")
-        self.summary = W.HTML("")
-        self.summary.add_class("i2v-diag-summary")
-        self.plot = W.HTML("")
-        self.plot.add_class("i2v-diag-plot")
+        self.clip_label = html_box("i2v-diag-clip", "<small>No clip selected: generate one, or "
+                                   "click Diagnose in the Gallery.</small>")
+        self.run_button = button("Analyse continuity", "i2v-diagnose", icon="line-chart",
+                                 disabled=True, width="180px", on_click=lambda: self.run())
+        self.status = html_box("i2v-diag-status")
+        self.flag_views = html_box("i2v-diag-flags")
+        self.summary = html_box("i2v-diag-summary")
+        self.plot = html_box("i2v-diag-plot")
         self.error_log = LogView("Log (details of errors)")
-        self.run_button.on_click(lambda _b: self.run())
         super().__init__(children=[W.HBox([self.run_button, self.clip_label],
                                           layout=W.Layout(align_items="center")),
-                                   self.status, self.summary, self.plot, self.error_log], **kwargs)
-        self.add_class("i2v-diagnostics")
-        self.add_class("i2v-part")
-        self.children = (style_widget(), *self.children)
+                                   self.status, self.flag_views, self.summary, self.plot,
+                                   self.error_log], **kwargs)
+        mark_part(self, "i2v-diagnostics")
 
     @traitlets.observe("clip")
     def _on_clip(self, change: dict) -> None:
         clip = change["new"]
         self.report = None
-        self.summary.value = self.plot.value = self.status.value = ""
+        self.summary.value = self.plot.value = self.status.value = self.flag_views.value = ""
         self.run_button.disabled = clip is None
         if clip is None:
             self.clip_label.value = "<small>No clip selected.</small>"
@@ -116,6 +142,8 @@ class DiagnosticsTab(W.VBox):
 
                 report = continuity_report(clip)
                 png = figure_png(report.plot(), dpi=self.dpi)
+                cards = flag_cards_html(report, limit=self.max_flag_views,
+                                        dpi=max(40, self.dpi - 12))
                 summary = report.summary()
             except Exception as exc:  # noqa: BLE001 - shown in the widget
                 kind, text, fix = explain_error(exc)
@@ -131,7 +159,9 @@ class DiagnosticsTab(W.VBox):
             self.status.value = message_html(
                 "ok" if n == 0 else "warning",
                 "No continuity problems flagged." if n == 0 else
-                f"{n} frame{'s' if n != 1 else ''} flagged: see the summary and the dashed lines.")
+                f"{n} flag{'s' if n != 1 else ''}: each is drawn below with its frame and region, "
+                "and marked by a dashed line in the plot.")
+            self.flag_views.value = cards
             self.summary.value = (f'<pre class="i2v-diag-summary-text" style="font-size:12px;'
                                   f'white-space:pre-wrap;">{escape(summary)}</pre>')
             self.plot.value = (f'<img class="i2v-diag-plot-img" src="'
