@@ -556,7 +556,7 @@ def test_compare_clips_ranks_the_clean_take_first():
     assert cmp.table.loc["flashy", "flags"] == 2
     assert list(cmp.table["rank"]) == [1, 2]
     fig = cmp.plot()
-    assert len(fig.axes) == 2 * 4 + 1
+    assert len(fig.axes) == 2 * 4 + 2  # thumbnails, the ranking score, the SSIM curves
     with pytest.raises(VideoInputError):
         compare_clips([])
 

@@ -23,6 +23,7 @@ one:
 * :mod:`~i2v_nb.diagnostics.camera` — ``dominant_camera_motion``, ``check_camera``;
 * :mod:`~i2v_nb.diagnostics.report` — ``continuity_report``, ``ContinuityReport``;
 * :mod:`~i2v_nb.diagnostics.compare` — ``compare_clips``;
+* :mod:`~i2v_nb.diagnostics.ranking` — bootstrap errors of the rank scores, ``tied_with_best``;
 * :mod:`~i2v_nb.diagnostics.features` — optional DINO/CLIP feature similarity (transformers).
 
 >>> import i2v_nb
