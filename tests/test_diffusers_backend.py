@@ -58,8 +58,8 @@ def test_generate_through_every_family(name, image):
     # one progress call per step, in order, with the total
     steps = preset.defaults["num_inference_steps"]
     assert [(s, t) for s, t, _ in calls] == [(i, steps) for i in range(1, steps + 1)]
-    for _, _, p in calls:  # latent previews: small RGB uint8 (None where latents are packed: LTX)
-        assert p is None if preset.family == "ltx" else (p.dtype == np.uint8 and p.shape[2] == 3)
+    for _, _, p in calls:  # latent previews: small RGB uint8 for every family (LTX included)
+        assert p is not None and p.dtype == np.uint8 and p.ndim == 3 and p.shape[2] == 3
     # metadata: every parameter used, ids, timings, memory
     assert clip.metadata["model"] == name and clip.metadata["backend"] == "diffusers"
     assert meta["pipeline_class"] == preset.pipeline_class

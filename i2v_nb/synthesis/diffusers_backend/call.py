@@ -24,9 +24,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from i2v_nb._media import to_uint8
 from i2v_nb.errors import ParameterError
 from i2v_nb.synthesis import memory
+from i2v_nb.synthesis.latent_preview import noise_sigma, preview_spec, step_preview
 from i2v_nb.synthesis.registry import ModelPreset
 
 __all__ = ["pipeline_kwargs", "latent_preview"]
@@ -84,24 +84,16 @@ def pipeline_kwargs(preset: ModelPreset, params: Mapping[str, Any], *, profile: 
     return kw
 
 
-def latent_preview(latents: Any, family: str) -> np.ndarray | None:
-    """A cheap ``(h, w, 3)`` uint8 glimpse of the middle frame's latents (``None`` for LTX).
+def latent_preview(latents: Any, family: str, *, pipe: Any = None,
+                   call: Mapping[str, Any] | None = None) -> np.ndarray | None:
+    """A step's colour preview: :func:`i2v_nb.synthesis.latent_preview.step_preview` of the
+    middle latent frame, ``(H, W, 3)`` uint8 with a ``caption``; ``None`` if it cannot be made.
 
-    The first three latent channels are min-max scaled: it shows layout and motion, not colours.
+    ``pipe`` gives the scheduler's noise level (SVD) and, with ``call`` (the pipeline's keyword
+    arguments), the latent grid of LTX's packed tokens.
     """
     try:
-        lat = latents.detach()
-        if family in ("svd", "cogvideox"):  # (B, F, C, H, W)
-            x = lat[0, lat.shape[1] // 2, :3]
-        elif family in ("wan", "hunyuan", "framepack"):  # (B, C, F, H, W)
-            x = lat[0, :3, lat.shape[2] // 2]
-        else:  # LTX latents are packed into tokens
-            return None
-        x = x.float().cpu().numpy()
-        if x.shape[0] < 3:
-            x = np.repeat(x[:1], 3, axis=0)
-        lo, hi = x.min(), x.max()
-        x = (x - lo) / (hi - lo + 1e-8)
-        return to_uint8(np.transpose(x, (1, 2, 0)))
+        spec = preview_spec(family, pipe=pipe, call=call)
+        return step_preview(latents, spec, sigma=noise_sigma(getattr(pipe, "scheduler", None)))
     except Exception:  # noqa: BLE001 - a preview must never break a generation
         return None

@@ -126,7 +126,8 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
         if progress is not None:
             total = steps_total if sections > 1 else \
                 (getattr(pipe_, "_num_timesteps", None) or steps_total)
-            preview = latent_preview(cb_kwargs.get("latents"), family) if previews else None
+            preview = (latent_preview(cb_kwargs.get("latents"), family, pipe=pipe_,
+                                      call=kwargs) if previews else None)
             progress(state["steps"], int(total), preview)
         if stop is not None and stop.is_set():
             if hasattr(type(pipe_), "interrupt"):
