@@ -59,6 +59,11 @@ _LAZY: dict[str, str] = {
     "ContinuityReport": "i2v_nb.diagnostics",
     "check_camera": "i2v_nb.diagnostics",
     "compare_clips": "i2v_nb.diagnostics",
+    "loop_seam": "i2v_nb.diagnostics",
+    # editing a clip
+    "interpolate": "i2v_nb.editing",
+    "upscale": "i2v_nb.editing",
+    "color_match": "i2v_nb.editing",
     # widgets
     "Studio": "i2v_nb.widgets",
 }
@@ -83,7 +88,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from i2v_nb._media import to_uint8
     from i2v_nb.analysis import StructureReport, analyze, suggest_prompts
     from i2v_nb.clip import Clip, read_video
-    from i2v_nb.diagnostics import ContinuityReport, check_camera, compare_clips, continuity_report
+    from i2v_nb.diagnostics import (
+        ContinuityReport,
+        check_camera,
+        compare_clips,
+        continuity_report,
+        loop_seam,
+    )
+    from i2v_nb.editing import color_match, interpolate, upscale
     from i2v_nb.errors import (
         GenerationStopped,
         HistoryError,

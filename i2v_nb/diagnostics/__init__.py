@@ -22,6 +22,7 @@ one:
 * :mod:`~i2v_nb.diagnostics.words` — where on the frame and which colour, in words;
 * :mod:`~i2v_nb.diagnostics.camera` — ``dominant_camera_motion``, ``check_camera``;
 * :mod:`~i2v_nb.diagnostics.report` — ``continuity_report``, ``ContinuityReport``;
+* :mod:`~i2v_nb.diagnostics.loops` — ``loop_seam``: the last → first step of a looping clip;
 * :mod:`~i2v_nb.diagnostics.compare` — ``compare_clips``;
 * :mod:`~i2v_nb.diagnostics.ranking` — bootstrap errors of the rank scores, ``tied_with_best``;
 * :mod:`~i2v_nb.diagnostics.features` — optional DINO/CLIP feature similarity (transformers).
@@ -57,6 +58,7 @@ from i2v_nb.diagnostics.flow import (
     warp_error,
     warp_image,
 )
+from i2v_nb.diagnostics.loops import LoopSeam, loop_seam
 from i2v_nb.diagnostics.regions import RegionMaps
 from i2v_nb.diagnostics.report import ContinuityReport, continuity_report
 from i2v_nb.diagnostics.scores import (
@@ -82,6 +84,8 @@ __all__ = [
     "check_camera",
     "color_drift",
     "compare_clips",
+    "loop_seam",
+    "LoopSeam",
     "compatible_moves",
     "continuity_report",
     "detect_flags",

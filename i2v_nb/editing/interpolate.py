@@ -1,0 +1,212 @@
+"""Motion-compensated frame interpolation on a CPU: 12 → 24 fps, 16 → 48 fps.
+
+For every pair of frames ``(I0, I1)`` the optical flow is computed both ways (OpenCV DIS,
+:func:`i2v_nb.diagnostics.flow.optical_flow`), and a frame at time ``t ∈ (0, 1)`` is built by
+**backward warping both frames to time t** along the flows approximated as in Super SloMo
+(Jiang et al. 2018)::
+
+    F_t→0 = −(1 − t)·t·F_0→1 + t²·F_1→0        F_t→1 = (1 − t)²·F_0→1 − t·(1 − t)·F_1→0
+
+and blending them with weights ``(1 − t)·V0`` and ``t·V1``, where ``V0`` is 0 where the content
+of I0 is occluded in I1 (the forward/backward check of
+:func:`~i2v_nb.diagnostics.flow.occlusion_mask`) and 1 elsewhere, and ``V1`` the same for I1: a
+pixel that only one frame sees is taken from that frame alone. Where neither frame sees it,
+the plain time-weighted blend is used. This is not a cross-fade: moving content is *moved* to
+its place at time t (on a pan with known in-between frames it beats a linear blend by well over
+3 dB PSNR, ``tests/test_editing.py``).
+
+Memory is bounded: one pair's flows and warps are alive at a time, and frames are written into
+the output as they are made (plus the output itself, ``factor×`` the input).
+
+When a learned interpolator does better: large motions (more than ~1/10 of the frame per
+frame), thin structures and repeated textures where DIS flow fails, motion blur, and new content
+appearing in both directions (e.g. a person turning). RIFE or FILM, run on a GPU, handle these
+with learned occlusion reasoning; this module is the dependency-free, explainable baseline.
+
+>>> import numpy as np, i2v_nb
+>>> clip = i2v_nb.Clip(np.zeros((3, 32, 32, 3), np.uint8), fps=12)
+>>> i2v_nb.interpolate(clip, factor=2).frames.shape, i2v_nb.interpolate(clip, factor=2).fps
+((5, 32, 32, 3), 24.0)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from i2v_nb.errors import ParameterError
+
+__all__ = ["interpolate", "inbetween", "output_times", "MAX_FACTOR"]
+
+#: At most this many output frames per input frame.
+MAX_FACTOR = 8
+
+
+def inbetween(frame0: np.ndarray, frame1: np.ndarray, times: list[float], *,
+              flows: tuple[np.ndarray, np.ndarray] | None = None, preset: str = "medium",
+              max_side: int | None = 512) -> list[np.ndarray]:
+    """Frames at the fractions ``times`` (each in (0, 1)) between two ``(H, W, 3)`` uint8 frames
+    (see the module docstring).
+
+    >>> a = np.zeros((16, 16, 3), np.uint8); b = np.full((16, 16, 3), 100, np.uint8)
+    >>> int(inbetween(a, b, [0.5])[0].mean())
+    50
+
+    Args:
+        frame0, frame1: the two frames.
+        times: fractions of the way from ``frame0`` to ``frame1``.
+        flows: the forward and backward flows when already computed.
+        preset: DIS preset of the flow.
+        max_side: longer side the flow is computed at.
+    """
+    import cv2
+
+    from i2v_nb.diagnostics.flow import occlusion_mask, optical_flow
+
+    if flows is None:
+        f01 = optical_flow(frame0, frame1, preset=preset, max_side=max_side)
+        f10 = optical_flow(frame1, frame0, preset=preset, max_side=max_side)
+    else:
+        f01, f10 = flows
+    # visibility: 1 where a frame's content is still seen in the other one
+    vis0 = (~occlusion_mask(f01, f10)).astype(np.float32)
+    vis1 = (~occlusion_mask(f10, f01)).astype(np.float32)
+    gx, gy = _grid(*frame0.shape[:2])
+    u01, v01 = cv2.split(np.ascontiguousarray(f01, np.float32))
+    u10, v10 = cv2.split(np.ascontiguousarray(f10, np.float32))
+    out = []
+    for t in times:
+        t = float(t)
+        # F_t→0 = −(1−t)t·F01 + t²·F10 and F_t→1 = (1−t)²·F01 − t(1−t)·F10, as sample maps
+        a, b, c, d = -(1 - t) * t, t * t, (1 - t) * (1 - t), -t * (1 - t)
+        m0x = cv2.add(gx, cv2.addWeighted(u01, a, u10, b, 0.0))
+        m0y = cv2.add(gy, cv2.addWeighted(v01, a, v10, b, 0.0))
+        m1x = cv2.add(gx, cv2.addWeighted(u01, c, u10, d, 0.0))
+        m1y = cv2.add(gy, cv2.addWeighted(v01, c, v10, d, 0.0))
+        w0 = cv2.remap(vis0, m0x, m0y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                       borderValue=0) * np.float32(1 - t)
+        w1 = cv2.remap(vis1, m1x, m1y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                       borderValue=0) * np.float32(t)
+        none = cv2.add(w0, w1) < 1e-3  # neither frame sees it: a plain time-weighted blend
+        w0[none], w1[none] = 1 - t, t
+        total = cv2.add(w0, w1)
+        w0 = cv2.merge([cv2.divide(w0, total)] * 3)
+        i0 = cv2.remap(frame0, m0x, m0y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        i1 = cv2.remap(frame1, m1x, m1y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        i0f, i1f = i0.astype(np.float32), i1.astype(np.float32)
+        mix = cv2.add(i1f, cv2.multiply(cv2.subtract(i0f, i1f), w0))  # i1 + w0·(i0 − i1)
+        out.append(np.clip(np.rint(mix), 0, 255).astype(np.uint8))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    gx.setflags(write=False)
+    gy.setflags(write=False)
+    return gx, gy
+
+
+def output_times(num_frames: int, fps: float, out_fps: float) -> np.ndarray:
+    """Positions, in input frames (0 … ``num_frames − 1``), of the output frames at ``out_fps``
+    over the clip's span.
+
+    >>> output_times(3, 12, 24).tolist()
+    [0.0, 0.5, 1.0, 1.5, 2.0]
+    """
+    span = (num_frames - 1) / fps
+    count = int(math.floor(span * out_fps + 1e-6)) + 1
+    return np.arange(count) * (fps / out_fps)
+
+
+def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = None,
+                preset: str = "medium", max_side: int | None = 512,
+                progress: Callable[[int, int], None] | None = None):
+    """A clip with more frames per second, made by motion-compensated interpolation.
+
+    >>> smooth = i2v_nb.interpolate(clip, factor=2)          # doctest: +SKIP
+    >>> smooth = i2v_nb.interpolate(clip, fps=30)            # doctest: +SKIP
+
+    Args:
+        clip: a :class:`~i2v_nb.Clip` (or anything with ``frames`` and ``fps``).
+        factor: output frames per input frame (2 … 8): fps × factor, ``(T − 1)·factor + 1``
+            frames. Give ``factor`` or ``fps``, not both (default: factor 2).
+        fps: the output frame rate (higher than the clip's); frames at ``k / fps`` seconds over
+            the clip's span.
+        preset: DIS flow preset (``"medium"`` default; ``"fast"`` is quicker and coarser).
+        max_side: longer side the flow is computed at (frames are warped at full size).
+        progress: called as ``progress(done_pairs, total_pairs)``.
+
+    Returns:
+        A new :class:`~i2v_nb.Clip` with the same source and the metadata of the input plus
+        ``"interpolated": {"from_fps", "to_fps", "method"}`` and ``"parent"`` (the input's
+        history id, when it has one).
+
+    Raises:
+        ParameterError: both or neither usable ``factor``/``fps``, a rate not above the clip's.
+    """
+    from i2v_nb.clip import Clip
+
+    frames, in_fps = _frames_and_fps(clip)
+    if factor is not None and fps is not None:
+        raise ParameterError("give factor= or fps=, not both (e.g. factor=2, or fps=24)")
+    if fps is None:
+        factor = 2 if factor is None else factor
+        if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) \
+                or not 2 <= int(factor) <= MAX_FACTOR:
+            raise ParameterError(f"factor={factor!r} must be a whole number from 2 to "
+                                 f"{MAX_FACTOR} (output frames per input frame)")
+        out_fps = in_fps * int(factor)
+    else:
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) \
+                or fps <= in_fps or fps > in_fps * MAX_FACTOR:
+            raise ParameterError(f"fps={fps!r} must be above the clip's {in_fps:g} fps and at "
+                                 f"most {MAX_FACTOR}× it ({in_fps * MAX_FACTOR:g})")
+        out_fps = float(fps)
+    from i2v_nb.editing.budget import check_output
+
+    times = output_times(len(frames), in_fps, out_fps)
+    check_output(len(times), frames.shape[1], frames.shape[2], "interpolate")
+    out = np.empty((len(times), *frames.shape[1:]), np.uint8)
+    pairs = len(frames) - 1
+    k = 0
+    for i in range(pairs):
+        here = [(j, p - i) for j, p in enumerate(times) if i <= p < i + 1]
+        inside = [(j, t) for j, t in here if t > 1e-6]
+        for j, t in here:
+            if t <= 1e-6:
+                out[j] = frames[i]
+        if inside:
+            made = inbetween(frames[i], frames[i + 1], [t for _, t in inside], preset=preset,
+                             max_side=max_side)
+            for (j, _), f in zip(inside, made, strict=True):
+                out[j] = f
+        k += 1
+        if progress is not None:
+            progress(k, pairs)
+    if len(times) and abs(times[-1] - (len(frames) - 1)) < 1e-6:
+        out[-1] = frames[-1]
+    meta = dict(getattr(clip, "metadata", None) or {})
+    parent = meta.get("history_id")
+    meta.pop("history_id", None)
+    meta["interpolated"] = {"from_fps": in_fps, "to_fps": out_fps,
+                            "method": f"flow (DIS {preset}, bidirectional, occlusion-aware)"}
+    if parent:
+        meta["parent"] = parent
+    return Clip(out, fps=out_fps, source=getattr(clip, "source", None), metadata=meta)
+
+
+def _frames_and_fps(clip: Any) -> tuple[np.ndarray, float]:
+    from i2v_nb._media import as_frames
+
+    if not hasattr(clip, "frames") or not hasattr(clip, "fps"):
+        raise ParameterError(f"expected a Clip (frames and fps), got {type(clip).__name__}; "
+                             "wrap frames as i2v_nb.Clip(frames, fps=...)")
+    frames = as_frames(clip.frames)
+    if len(frames) < 2:
+        raise ParameterError("a clip of one frame has nothing to interpolate between; "
+                             "generate at least two frames")
+    return frames, float(clip.fps)

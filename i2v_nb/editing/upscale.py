@@ -1,0 +1,102 @@
+"""Upscaling a clip: Lanczos with mild sharpening on a CPU.
+
+``method="lanczos"`` resizes every frame with a Lanczos-4 filter (OpenCV ``INTER_LANCZOS4``,
+an 8×8 windowed sinc) and then sharpens it mildly with an unsharp mask
+(``out = up + amount·(up − blur_σ(up))``, σ = 0.5·scale px, ``amount`` 0.35 by default), which
+restores some of the edge contrast resampling spreads without the halos of stronger settings.
+It adds no detail: a learned upscaler (or LTX's latent upsampler for LTX clips on a GPU, a
+second pass of the model at twice the latent size) can. ``method="auto"`` is Lanczos here.
+
+>>> import numpy as np, i2v_nb
+>>> clip = i2v_nb.Clip(np.zeros((2, 16, 24, 3), np.uint8), fps=8)
+>>> i2v_nb.upscale(clip, scale=2).frames.shape
+(2, 32, 48, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from i2v_nb.errors import ParameterError
+
+__all__ = ["upscale", "upscale_frame", "METHODS", "MAX_SCALE", "MAX_OUTPUT_PIXELS"]
+
+#: The methods ``upscale`` knows.
+METHODS = ("auto", "lanczos")
+#: Largest scale factor.
+MAX_SCALE = 4.0
+#: Largest output frame (pixels): 4K UHD.
+MAX_OUTPUT_PIXELS = 3840 * 2160
+
+
+def upscale_frame(frame: np.ndarray, size: tuple[int, int], *, sharpen: float = 0.35
+                  ) -> np.ndarray:
+    """One ``(H, W, 3)`` uint8 frame resized to ``size = (width, height)`` with Lanczos-4 and an
+    unsharp mask of strength ``sharpen`` (0 = none).
+
+    >>> upscale_frame(np.full((4, 4, 3), 7, np.uint8), (8, 8))[0, 0].tolist()
+    [7, 7, 7]
+    """
+    import cv2
+
+    up = cv2.resize(frame, size, interpolation=cv2.INTER_LANCZOS4)
+    if sharpen <= 0:
+        return up
+    scale = size[0] / frame.shape[1]
+    blur = cv2.GaussianBlur(up, (0, 0), max(0.5, 0.5 * scale))
+    return cv2.addWeighted(up, 1.0 + sharpen, blur, -sharpen, 0.0)  # saturates to 0…255
+
+
+def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float = 0.35):
+    """A clip ``scale`` times larger (see the module docstring).
+
+    >>> big = i2v_nb.upscale(clip, scale=2)                  # doctest: +SKIP
+
+    Args:
+        clip: a :class:`~i2v_nb.Clip`.
+        scale: 1 < scale ≤ 4; sizes are rounded to even numbers (what H.264 needs).
+        method: ``"auto"`` or ``"lanczos"``.
+        sharpen: unsharp-mask strength, 0 … 1.
+
+    Returns:
+        A new :class:`~i2v_nb.Clip` (same fps, source and metadata, plus ``"upscaled"`` and
+        ``"parent"``).
+
+    Raises:
+        ParameterError: an unknown method, a scale outside (1, 4], an output over 4K, or a
+            sharpening outside [0, 1].
+    """
+    from i2v_nb.clip import Clip
+
+    if method not in METHODS:
+        raise ParameterError(f"method={method!r} is not one of {', '.join(METHODS)}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) \
+            or not math.isfinite(scale) or not 1.0 < float(scale) <= MAX_SCALE:
+        raise ParameterError(f"scale={scale!r} must be above 1 and at most {MAX_SCALE:g}")
+    if isinstance(sharpen, bool) or not isinstance(sharpen, (int, float)) \
+            or not 0.0 <= float(sharpen) <= 1.0:
+        raise ParameterError(f"sharpen={sharpen!r} must be from 0 (none) to 1")
+    if not hasattr(clip, "frames") or not hasattr(clip, "fps"):
+        raise ParameterError(f"expected a Clip (frames and fps), got {type(clip).__name__}")
+    frames = np.asarray(clip.frames)
+    h, w = frames.shape[1:3]
+    width, height = (2 * max(1, round(w * scale / 2)), 2 * max(1, round(h * scale / 2)))
+    if width * height > MAX_OUTPUT_PIXELS:
+        raise ParameterError(f"{w}×{h} × {scale:g} = {width}×{height} is larger than 4K "
+                             f"({MAX_OUTPUT_PIXELS:,} pixels); use a smaller scale")
+    from i2v_nb.editing.budget import check_output
+
+    check_output(len(frames), height, width, "upscale")
+    out = np.empty((len(frames), height, width, 3), np.uint8)
+    for i, f in enumerate(frames):
+        out[i] = upscale_frame(f, (width, height), sharpen=float(sharpen))
+    meta = dict(getattr(clip, "metadata", None) or {})
+    parent = meta.pop("history_id", None)
+    meta["upscaled"] = {"scale": float(scale), "method": "lanczos", "sharpen": float(sharpen),
+                        "from_size": [w, h], "to_size": [width, height]}
+    if parent:
+        meta["parent"] = parent
+    return Clip(out, fps=clip.fps, source=getattr(clip, "source", None), metadata=meta)
