@@ -11,7 +11,6 @@ Conventions: ``flow[y, x] = (dx, dy)`` moves pixel ``(x, y)`` of the first frame
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -33,7 +32,18 @@ __all__ = [
     "flow_to_rgb",
 ]
 
-_PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}
+# the estimator, warping and occlusion live in i2v_nb._optical_flow (one implementation for every
+# layer); re-exported here, where they started
+from i2v_nb._optical_flow import (  # noqa: E402
+    dis_flow,
+    inside_mask,
+    occluded,
+    occlusion_mask,
+    optical_flow,
+    sample_coords,
+    warp_image,
+    work_shape,
+)
 
 # point tracks and VBench's camera rule live in .tracks; re-exported here, where they started
 from i2v_nb.diagnostics.tracks import (  # noqa: E402
@@ -42,163 +52,6 @@ from i2v_nb.diagnostics.tracks import (  # noqa: E402
     track_points,
     vbench_camera_labels,
 )
-
-
-def dis_flow(preset: str = "fast"):
-    """A new OpenCV DIS optical-flow estimator for ``preset`` (what :func:`optical_flow` uses).
-
-    Create it once and call ``.calc(grey0, grey1, None)`` on many uint8 greyscale pairs of the
-    same size to skip the per-call set-up (the continuity report does).
-
-    >>> a = np.zeros((32, 32), np.uint8)
-    >>> dis_flow("fast").calc(a, a, None).shape
-    (32, 32, 2)
-
-    Raises:
-        ParameterError: ``preset`` is not ``"ultrafast"``, ``"fast"`` or ``"medium"``.
-    """
-    import cv2
-
-    if preset not in _PRESETS:
-        from i2v_nb.errors import ParameterError
-
-        raise ParameterError(f"flow preset {preset!r} is not one of {sorted(_PRESETS)}; "
-                             "use 'fast' (default) or 'medium' for more accuracy")
-    return cv2.DISOpticalFlow_create(_PRESETS[preset])
-
-
-def work_shape(height: int, width: int, max_side: int | None) -> tuple[int, int]:
-    """The ``(h, w)`` frames are scaled to for flow: longer side at most ``max_side``."""
-    if not max_side or max(height, width) <= max_side:
-        return height, width
-    s = max_side / max(height, width)
-    return max(16, round(height * s)), max(16, round(width * s))
-
-
-def _resize_grey(grey: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    if grey.shape == shape:
-        return np.ascontiguousarray(grey)
-    return cv2.resize(grey, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
-
-
-def _grey(image: np.ndarray) -> np.ndarray:
-    from i2v_nb._media import to_grey, to_uint8
-
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        a = to_uint8(a)
-    return to_grey(a)
-
-
-def optical_flow(frame0: np.ndarray, frame1: np.ndarray, *, preset: str = "fast",
-                 max_side: int | None = 512) -> np.ndarray:
-    """Dense optical flow from ``frame0`` to ``frame1`` (OpenCV DIS).
-
-    >>> a = np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8)
-    >>> optical_flow(a, a).shape
-    (64, 64, 2)
-
-    Args:
-        frame0: ``(H, W, 3)`` RGB uint8 or ``(H, W)`` greyscale frame.
-        frame1: the next frame, same size.
-        preset: DIS preset, ``"ultrafast"``, ``"fast"`` (default) or ``"medium"``.
-        max_side: compute on frames scaled to this longer side (then scaled back); ``None``
-            for full resolution.
-
-    Returns:
-        ``(H, W, 2)`` float32 flow in pixels of the input frames.
-    """
-    import cv2
-
-    g0, g1 = _grey(frame0), _grey(frame1)
-    h, w = g0.shape
-    shape = work_shape(h, w, max_side)
-    flow = dis_flow(preset).calc(_resize_grey(g0, shape), _resize_grey(g1, shape), None)
-    if shape != (h, w):
-        flow = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
-        flow[..., 0] *= w / shape[1]
-        flow[..., 1] *= h / shape[0]
-    return flow
-
-
-@functools.lru_cache(maxsize=8)
-def _base_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    gx.setflags(write=False)
-    gy.setflags(write=False)
-    return gx, gy
-
-
-def _sample_coords(flow: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``(mx, my, fx, fy)``: where each pixel samples (``x + dx``, ``y + dy``) and the flow's
-    two channels."""
-    import cv2
-
-    h, w = flow.shape[:2]
-    gx, gy = _base_grid(h, w)
-    fx, fy = cv2.split(np.ascontiguousarray(flow, dtype=np.float32))
-    return cv2.add(gx, fx), cv2.add(gy, fy), fx, fy
-
-
-def _inside(mx: np.ndarray, my: np.ndarray) -> np.ndarray:
-    import cv2
-
-    h, w = mx.shape
-    return (cv2.inRange(mx, 0.0, w - 1.0) & cv2.inRange(my, 0.0, h - 1.0)).astype(bool)
-
-
-def warp_image(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Backward-warp ``image`` with ``flow``: ``out[y, x] = image[y + dy, x + dx]`` (bilinear).
-
-    With the forward flow of frame t → t+1 this brings frame t+1 back onto frame t's grid.
-
-    Returns:
-        ``(warped, inside)``: the warped image (same dtype) and a bool ``(H, W)`` mask of the
-        pixels whose source lies inside the image.
-    """
-    import cv2
-
-    mx, my, _, _ = _sample_coords(flow)
-    warped = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return warped, _inside(mx, my)
-
-
-def _occluded(coords: tuple[np.ndarray, ...], inside: np.ndarray,
-              flow_bw: np.ndarray) -> np.ndarray:
-    """The occlusion test of :func:`occlusion_mask` from the forward flow's sampling coords."""
-    import cv2
-
-    mx, my, fx, fy = coords
-    bw_w = cv2.remap(np.ascontiguousarray(flow_bw, dtype=np.float32), mx, my, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
-    bx, by = cv2.split(bw_w)
-
-    def sq(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # |(x, y)|² per pixel
-        return cv2.add(cv2.multiply(x, x), cv2.multiply(y, y))
-
-    lhs = sq(cv2.add(fx, bx), cv2.add(fy, by))
-    rhs = cv2.addWeighted(sq(fx, fy), 0.01, sq(bx, by), 0.01, 0.5)
-    return (lhs > rhs) | ~inside
-
-
-def occlusion_mask(flow_fw: np.ndarray, flow_bw: np.ndarray) -> np.ndarray:
-    """Pixels of frame t that are occluded in t+1 (forward/backward check of Lai et al. 2018).
-
-    With ``F̂bw(x) = Fbw(x + Ffw(x))`` (the backward flow warped onto frame t), a pixel is occluded
-    where ``|Ffw + F̂bw|² > 0.01·(|Ffw|² + |F̂bw|²) + 0.5`` (Sundaram et al. 2010, Ruder et al.
-    2016), or where its match falls outside the frame.
-
-    Args:
-        flow_fw: ``(H, W, 2)`` flow t → t+1.
-        flow_bw: ``(H, W, 2)`` flow t+1 → t.
-
-    Returns:
-        ``(H, W)`` bool, True where occluded.
-    """
-    coords = _sample_coords(flow_fw)
-    return _occluded(coords, _inside(coords[0], coords[1]), flow_bw)
 
 
 def warp_error(frame0: np.ndarray, frame1: np.ndarray, flow_fw: np.ndarray,
@@ -223,13 +76,13 @@ def warp_error(frame0: np.ndarray, frame1: np.ndarray, flow_fw: np.ndarray,
     """
     import cv2
 
-    coords = _sample_coords(flow_fw)  # shared by the frame's warp and the occlusion test
+    coords = sample_coords(flow_fw)  # shared by the frame's warp and the occlusion test
     warped = cv2.remap(frame1, coords[0], coords[1], cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)
-    inside = _inside(coords[0], coords[1])
+    inside = inside_mask(coords[0], coords[1])
     if out is not None:
         out.update(warped=warped, inside=inside)
-    occ = _occluded(coords, inside, flow_bw)
+    occ = occluded(coords, inside, flow_bw)
     f0 = np.ascontiguousarray(frame0)
     nch = f0.shape[2] if f0.ndim == 3 else 1
     keep = (~occ).view(np.uint8)

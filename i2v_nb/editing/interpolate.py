@@ -31,83 +31,18 @@ with learned occlusion reasoning; this module is the dependency-free, explainabl
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, Callable
 
 import numpy as np
 
+from i2v_nb._optical_flow import inbetween
 from i2v_nb.errors import ParameterError
 
 __all__ = ["interpolate", "inbetween", "output_times", "MAX_FACTOR"]
 
 #: At most this many output frames per input frame.
 MAX_FACTOR = 8
-
-
-def inbetween(frame0: np.ndarray, frame1: np.ndarray, times: list[float], *,
-              flows: tuple[np.ndarray, np.ndarray] | None = None, preset: str = "medium",
-              max_side: int | None = 512) -> list[np.ndarray]:
-    """Frames at the fractions ``times`` (each in (0, 1)) between two ``(H, W, 3)`` uint8 frames
-    (see the module docstring).
-
-    >>> a = np.zeros((16, 16, 3), np.uint8); b = np.full((16, 16, 3), 100, np.uint8)
-    >>> int(inbetween(a, b, [0.5])[0].mean())
-    50
-
-    Args:
-        frame0, frame1: the two frames.
-        times: fractions of the way from ``frame0`` to ``frame1``.
-        flows: the forward and backward flows when already computed.
-        preset: DIS preset of the flow.
-        max_side: longer side the flow is computed at.
-    """
-    import cv2
-
-    from i2v_nb.diagnostics.flow import occlusion_mask, optical_flow
-
-    if flows is None:
-        f01 = optical_flow(frame0, frame1, preset=preset, max_side=max_side)
-        f10 = optical_flow(frame1, frame0, preset=preset, max_side=max_side)
-    else:
-        f01, f10 = flows
-    # visibility: 1 where a frame's content is still seen in the other one
-    vis0 = (~occlusion_mask(f01, f10)).astype(np.float32)
-    vis1 = (~occlusion_mask(f10, f01)).astype(np.float32)
-    gx, gy = _grid(*frame0.shape[:2])
-    u01, v01 = cv2.split(np.ascontiguousarray(f01, np.float32))
-    u10, v10 = cv2.split(np.ascontiguousarray(f10, np.float32))
-    out = []
-    for t in times:
-        t = float(t)
-        # F_t→0 = −(1−t)t·F01 + t²·F10 and F_t→1 = (1−t)²·F01 − t(1−t)·F10, as sample maps
-        a, b, c, d = -(1 - t) * t, t * t, (1 - t) * (1 - t), -t * (1 - t)
-        m0x = cv2.add(gx, cv2.addWeighted(u01, a, u10, b, 0.0))
-        m0y = cv2.add(gy, cv2.addWeighted(v01, a, v10, b, 0.0))
-        m1x = cv2.add(gx, cv2.addWeighted(u01, c, u10, d, 0.0))
-        m1y = cv2.add(gy, cv2.addWeighted(v01, c, v10, d, 0.0))
-        w0 = cv2.remap(vis0, m0x, m0y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                       borderValue=0) * np.float32(1 - t)
-        w1 = cv2.remap(vis1, m1x, m1y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                       borderValue=0) * np.float32(t)
-        none = cv2.add(w0, w1) < 1e-3  # neither frame sees it: a plain time-weighted blend
-        w0[none], w1[none] = 1 - t, t
-        total = cv2.add(w0, w1)
-        w0 = cv2.merge([cv2.divide(w0, total)] * 3)
-        i0 = cv2.remap(frame0, m0x, m0y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        i1 = cv2.remap(frame1, m1x, m1y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        i0f, i1f = i0.astype(np.float32), i1.astype(np.float32)
-        mix = cv2.add(i1f, cv2.multiply(cv2.subtract(i0f, i1f), w0))  # i1 + w0·(i0 − i1)
-        out.append(np.clip(np.rint(mix), 0, 255).astype(np.uint8))
-    return out
-
-
-@functools.lru_cache(maxsize=4)
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    gx.setflags(write=False)
-    gy.setflags(write=False)
-    return gx, gy
 
 
 def output_times(num_frames: int, fps: float, out_fps: float) -> np.ndarray:
