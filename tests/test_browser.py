@@ -3,8 +3,13 @@
 Starts a JupyterLab server on 127.0.0.1 (a free port, a token, a temporary copy of
 ``notebooks/00_quickstart.ipynb``), opens it in headless Debian Chromium driven by Playwright,
 runs every cell, picks a sample image, types a prompt, clicks Generate, waits for the inline
-``<video>`` and checks the browser decoded a non-zero duration, then clicks Stop during a longer
-second run and checks the stop message. Screenshots go to ``tests/artifacts/`` (git-ignored).
+``<video>`` and checks the browser decoded a non-zero duration, uploads a bad file and then a
+good one through the browser's file chooser (the error names the file, then goes), clicks Stop
+during a longer second run and checks the stop message, and finally narrows the window to 800 px
+with the file browser open and measures that no video, button or label overflows its cell or is
+cut short. Screenshots go to ``tests/artifacts/`` (git-ignored); ``studio_cell.png`` there is the
+Studio alone, small enough for the docs: with ``I2V_NB_UPDATE_SCREENSHOT=1`` it is also written
+to ``docs/images/studio.png``, the picture the quickstart shows where widgets cannot render.
 
 Needs ``/usr/bin/chromium`` (Debian's ``chromium`` package; ``scripts/install_browser.sh``
 installs it) and the ``playwright`` Python package; skipped with the reason when either is missing.
@@ -28,15 +33,22 @@ import sys
 import time
 import urllib.request
 
+import numpy as np
 import pytest
+from PIL import Image
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)] if importlib.util.find_spec(
+from i2v_nb.samples import sample_image
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(480)] if importlib.util.find_spec(
     "pytest_timeout") else [pytest.mark.browser]
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "00_quickstart.ipynb"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
+DOCS_SCREENSHOT = ROOT / "docs" / "images" / "studio.png"
+#: Largest docs screenshot (it is committed and shown on GitHub).
+MAX_SCREENSHOT_BYTES = 150_000
 TOKEN = "i2v-browser-test"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
@@ -212,6 +224,91 @@ def _wait_all_ran(page, timeout_ms: int) -> None:
         timeout=timeout_ms)
 
 
+#: Every visible video, image, button, tab and widget label under ``root`` that sticks out of
+#: the notebook cell's output, is cut off by a scrolling or clipping box on the way up, or whose
+#: text is cut short ("Analy…"); measured from the elements' boxes. Hidden tabs are skipped.
+_LAYOUT_PROBLEMS_JS = """(root) => {
+  const cell = root.closest('.jp-OutputArea-output') || root.parentElement;
+  const cellBox = cell.getBoundingClientRect();
+  const problems = [];
+  const label = el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+      + `"${(el.textContent || el.getAttribute('alt') || '').trim().slice(0, 40)}"`;
+  const selector = 'video, img, button, .widget-label, .lm-TabBar-tab, select, textarea';
+  let measured = 0;
+  for (const el of root.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;  // not shown (another tab, no label)
+    measured += 1;
+    if (box.left < cellBox.left - 1 || box.right > cellBox.right + 1) {
+      problems.push(`${label(el)} overflows the cell: ${Math.round(box.left)}–`
+                    + `${Math.round(box.right)} px, the cell ${Math.round(cellBox.left)}–`
+                    + `${Math.round(cellBox.right)} px`);
+      continue;
+    }
+    for (let up = el.parentElement; up && up !== cell; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX === 'visible') continue;
+      const upBox = up.getBoundingClientRect();
+      if (box.left < upBox.left - 1 || box.right > upBox.right + 1) {
+        problems.push(`${label(el)} is cut off by ${label(up).slice(0, 80)}`);
+        break;
+      }
+    }
+    const text = el.tagName === 'BUTTON' || el.classList.contains('widget-label')
+      || el.classList.contains('lm-TabBar-tab');
+    if (text && el.scrollWidth > el.clientWidth + 1) {
+      problems.push(`${label(el)} is cut short: ${el.scrollWidth} px of text in `
+                    + `${el.clientWidth} px`);
+    }
+  }
+  return {measured, problems};
+}"""
+
+
+def layout_problems(locator) -> tuple[int, list[str]]:
+    """``(elements measured, problems)`` of :data:`_LAYOUT_PROBLEMS_JS` under ``locator``."""
+    found = locator.evaluate(_LAYOUT_PROBLEMS_JS)
+    return found["measured"], found["problems"]
+
+
+def _show_file_browser(page, shown: bool = True) -> None:
+    """Open (or close) JupyterLab's file browser in the left sidebar: its tab toggles it."""
+    if page.locator("#filebrowser").is_visible() != shown:
+        page.locator('.jp-SideBar .lm-TabBar-tab[data-id="filebrowser"]').first.click()
+    page.locator("#filebrowser").wait_for(state="visible" if shown else "hidden",
+                                          timeout=10_000)
+
+
+def save_studio_picture(studio, path: pathlib.Path, *,
+                        max_bytes: int = MAX_SCREENSHOT_BYTES) -> int:
+    """Screenshot the Studio's cell output alone as a small PNG (a palette of at most 128
+    colours, shrunk until it is under ``max_bytes``) for the docs; returns its size in bytes."""
+    import io
+
+    from PIL import Image
+
+    shot = Image.open(io.BytesIO(studio.screenshot(animations="disabled"))).convert("RGB")
+    scale, colours = 1.0, 128
+    while True:
+        image = shot if scale == 1.0 else shot.resize(
+            (round(shot.width * scale), round(shot.height * scale)), Image.LANCZOS)
+        buf = io.BytesIO()
+        image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.NONE).save(buf, format="PNG", optimize=True)
+        if buf.tell() <= max_bytes or scale < 0.5:
+            break
+        scale, colours = scale * 0.9, max(48, colours - 16)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue())
+    return buf.tell()
+
+
+def _upload_through_file_chooser(page, studio, path: pathlib.Path) -> None:
+    """Click "Upload image" and pick ``path`` in the browser's file dialog."""
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        studio.locator(".i2v-upload").first.click()
+    chooser.value.set_files(str(path))
+
+
 def _saved_clips(server_dir: pathlib.Path) -> list[pathlib.Path]:
     return sorted((server_dir / "i2v_outputs").glob("*/clip.mp4"))
 
@@ -242,10 +339,11 @@ def test_studio_in_jupyterlab(server_dir):
                 studio.scroll_into_view_if_needed()
 
                 # 1. pick a sample, type a prompt, Generate
-                studio.locator(".i2v-sample select").select_option("astronaut")
+                # a landscape: the docs picture below shows no real person
+                studio.locator(".i2v-sample select").select_option("lake")
                 studio.locator(".i2v-thumbnail img").wait_for(timeout=30_000)
                 prompt = studio.locator(".i2v-prompt textarea")
-                prompt.fill("slow zoom in, hair moving in the wind")
+                prompt.fill("slow zoom in, gentle waves")
                 page.wait_for_function(
                     "() => (document.querySelector('.i2v-studio .i2v-understood') || {})"
                     ".textContent?.includes('zoom in')", timeout=20_000)
@@ -266,6 +364,45 @@ def test_studio_in_jupyterlab(server_dir):
                 page.screenshot(path=str(ARTIFACTS / "studio_generated.png"), full_page=False)
                 saved = _saved_clips(server_dir)
                 assert saved, "the Studio's clip was not saved to i2v_outputs"
+                # idle, Stop is disabled and looks it: not red, faded
+                stop_look = studio.locator("button.i2v-stop").evaluate(
+                    "b => ({disabled: b.disabled, red: b.classList.contains('mod-danger'), "
+                    "opacity: parseFloat(getComputedStyle(b).opacity)})")
+                assert stop_look["disabled"] and not stop_look["red"], stop_look
+                assert stop_look["opacity"] < 0.6, stop_look
+
+                # 1b. uploads through the browser's file dialog: a bad file, then the picture
+                # already shown (the same image: the status must still be redrawn)
+                bad = server_dir.parent / "not-a-picture.png"
+                bad.write_text("a shopping list, not a picture\n")
+                good = server_dir.parent / "lake.png"
+                Image.fromarray(np.asarray(sample_image("lake"))).save(good)
+                status = studio.locator(".i2v-image-status")
+                _upload_through_file_chooser(page, studio, bad)
+                status.locator(".i2v-msg-error").wait_for(timeout=30_000)
+                text = status.inner_text()
+                assert "not-a-picture.png" in text and "a text file" in text, text
+                assert "bytes>" not in text and "Pillow" not in text, text
+                _upload_through_file_chooser(page, studio, good)
+                page.wait_for_function(
+                    "() => { const s = document.querySelector('.i2v-studio .i2v-image-status');"
+                    " return s && s.textContent.includes('upload: lake.png') &&"
+                    " !s.querySelector('.i2v-msg-error'); }", timeout=30_000)
+                studio.locator(".i2v-image-input").scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / "studio_uploaded.png"), full_page=False)
+
+                # the picture of the Studio for places where widgets cannot render: the
+                # file browser closed and a window tall enough for the whole Create tab
+                page.set_viewport_size({"width": 1400, "height": 2000})
+                _show_file_browser(page, False)
+                page.evaluate("() => document.activeElement && document.activeElement.blur()")
+                studio.scroll_into_view_if_needed()
+                page.wait_for_timeout(500)
+                size = save_studio_picture(studio, ARTIFACTS / "studio_cell.png")
+                assert size <= MAX_SCREENSHOT_BYTES, size
+                if os.environ.get("I2V_NB_UPDATE_SCREENSHOT"):
+                    shutil.copy(ARTIFACTS / "studio_cell.png", DOCS_SCREENSHOT)
+                page.set_viewport_size({"width": 1400, "height": 1000})
 
                 # 2. a longer run (240 frames), stopped while it runs
                 readout = studio.locator(".i2v-frames .widget-readout")
@@ -287,6 +424,9 @@ def test_studio_in_jupyterlab(server_dir):
                 stop_text = studio.locator(".i2v-message").inner_text()
                 assert "Stopped after step" in stop_text, stop_text
                 assert "of 240" in stop_text, stop_text
+                assert studio.locator(".i2v-status").inner_text().strip() == "stopped"
+                # no picture is left of the clip that was not made
+                assert studio.locator(".i2v-step-preview img").count() == 0
                 studio.locator(".i2v-run-controls").scroll_into_view_if_needed()
                 page.screenshot(path=str(ARTIFACTS / "studio_stopped.png"), full_page=False)
 
@@ -296,7 +436,7 @@ def test_studio_in_jupyterlab(server_dir):
                 studio.locator(".i2v-tabs .lm-TabBar-tab", has_text="Gallery").click()
                 page.wait_for_function(
                     "() => (document.querySelector('.i2v-studio .i2v-gallery-grid') || {})"
-                    ".textContent?.includes('hair moving in the wind')", timeout=20_000)
+                    ".textContent?.includes('gentle waves')", timeout=20_000)
                 cards = studio.locator(".i2v-gallery-card")
                 assert cards.count() == min(len(saved), 24), (cards.count(), saved)
                 page.screenshot(path=str(ARTIFACTS / "studio_gallery.png"), full_page=False)
@@ -306,6 +446,34 @@ def test_studio_in_jupyterlab(server_dir):
                 studio.locator(".i2v-diag-plot img").wait_for(timeout=60_000)
                 assert "Continuity report" in studio.locator(".i2v-diag-summary").inner_text()
                 page.screenshot(path=str(ARTIFACTS / "studio_diagnostics.png"), full_page=False)
+
+                # 5. a narrow window (800 px) with the file browser open: every tab fits its
+                # cell — videos and plots shrink, buttons and labels wrap instead of "Analy…"
+                page.set_viewport_size({"width": 800, "height": 900})
+                _show_file_browser(page)
+                page.wait_for_timeout(500)
+                width = studio.evaluate(
+                    "s => s.closest('.jp-OutputArea-output').getBoundingClientRect().width")
+                assert width < 560, f"the cell is {width} px wide: not a narrow screen"
+                measured, overflows = layout_problems(studio)  # Diagnostics: plot, flags
+                assert measured > 3 and not overflows, overflows
+                page.screenshot(path=str(ARTIFACTS / "narrow_diagnostics.png"), full_page=False)
+                studio.locator(".i2v-tabs .lm-TabBar-tab", has_text="Create").click()
+                studio.locator(".i2v-video video").wait_for(timeout=10_000)
+                measured, overflows = layout_problems(studio)
+                assert measured > 40 and not overflows, overflows
+                studio.locator(".i2v-video").scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / "narrow_create.png"), full_page=False)
+                studio.locator(".i2v-tabs .lm-TabBar-tab", has_text="Gallery").click()
+                studio.locator(".i2v-gallery-card button.i2v-gallery-show").first.click()
+                studio.locator(".i2v-gallery-view video").wait_for(timeout=30_000)
+                measured, overflows = layout_problems(studio)
+                assert measured > 5 and not overflows, overflows
+                studio.locator(".i2v-gallery-view").scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / "narrow_gallery.png"), full_page=False)
+                # no element carries the text "null" as its hover text
+                nulls = page.locator('.i2v-studio [title="null"]').count()
+                assert nulls == 0, f'{nulls} elements have title="null"'
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "failure_lab.png"), full_page=False)
                 raise

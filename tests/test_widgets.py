@@ -14,6 +14,7 @@ import re
 import time
 import warnings
 
+import ipywidgets
 import numpy as np
 import pytest
 from PIL import Image
@@ -153,6 +154,47 @@ def test_sample_picker_follows_where_the_image_came_from(tmp_path):
     assert picker.image is None and picker.sample.value == "— sample image —"
 
 
+def test_every_load_redraws_the_status_even_of_the_same_image(tmp_path):
+    """A good upload after a bad one clears the error although the picture equals the one
+    already shown (no change event for the image), and so does re-picking the same sample."""
+    picker = ImageInput()
+    picker.sample.value = "lake"
+    lake_png = _png_bytes(np.asarray(picker.image))
+    assert "i2v-msg-ok" in picker.status.value
+
+    before = sorted(p.name for p in tmp_path.iterdir())
+    browser_upload(picker.upload, "../<i>notes</i>.txt", b"a shopping list, not a picture")
+    status = picker.status.value
+    assert "i2v-msg-error" in status and picker.error_message
+    # the file is named (escaped), in words a user knows; the picture shown stays and says so
+    assert "&lt;i&gt;notes&lt;/i&gt;.txt" in status and "<i>notes" not in status
+    assert "bytes&gt;" not in status and "Pillow" not in status and "a text file" in status
+    assert "Still using sample: lake" in status
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # the name is never a path
+
+    browser_upload(picker.upload, "lake.png", lake_png)  # the same picture again
+    assert picker.error_message == "" and "i2v-msg-error" not in picker.status.value
+    assert "upload: lake.png" in picker.status.value and "i2v-msg-ok" in picker.status.value
+    assert picker.loads == 2  # every successful load counts, the same image too
+
+    # a bad file, then the sample still shown picked again: the picker was emptied by the
+    # failure, so the pick is a real one and the error goes
+    browser_upload(picker.upload, "broken.png", b"\x89PNG\r\n\x1a\n" + bytes(30))
+    assert "broken.png" in picker.status.value and picker.sample.value == "— sample image —"
+    picker.sample.value = "chelsea"
+    chelsea = np.asarray(picker.image)
+    picker.load(str(tmp_path / "missing.png"))
+    assert "i2v-msg-error" in picker.status.value
+    picker.sample.value = "chelsea"
+    assert picker.loads == 4 and "i2v-msg-error" not in picker.status.value
+    np.testing.assert_array_equal(np.asarray(picker.image), chelsea)
+    # the same through load(): a path that fails, then the same image by code
+    picker.load("")
+    assert "i2v-msg-error" in picker.status.value
+    assert picker.load(Image.fromarray(chelsea), label="again")
+    assert "again" in picker.status.value and "i2v-msg-error" not in picker.status.value
+
+
 # ------------------------------------------------------------------------------ prompt input
 def test_prompt_chips_live_line_and_suggestions():
     box = PromptInput(auto_suggest=True)
@@ -174,6 +216,43 @@ def test_prompt_chips_live_line_and_suggestions():
     buttons[0].click()
     assert box.prompt == box.suggestions[0]
     assert i2v_nb.parse_prompt(box.prompt) == box.spec
+
+
+def test_chips_replace_the_camera_say_so_and_are_not_added_twice():
+    box = PromptInput("slow zoom in, clouds drifting", auto_suggest=False)
+
+    def click(phrase):
+        next(b for row in box.chips.children for b in row.children[1:]
+             if b.description == phrase).click()
+
+    click("pan left")  # parse_prompt keeps the first camera move: appending would drop it
+    assert box.prompt == "clouds drifting, pan left" and box.spec.camera == "pan_left"
+    assert "Replaced 'slow zoom in' with 'pan left'" in box.chip_note
+    assert "Replaced" in box.chip_message.value
+    click("pan left")  # twice: not added again
+    assert box.prompt == "clouds drifting, pan left" and "already" in box.chip_note
+    click("clouds drifting")
+    assert box.prompt.count("clouds drifting") == 1
+    click("static camera")  # "static camera" is a camera choice too
+    assert box.prompt == "clouds drifting, static camera" and "'pan left'" in box.chip_note
+    click("slowly")
+    click("fast")
+    assert box.prompt == "clouds drifting, static camera, fast" and "'slowly'" in box.chip_note
+    click("hair moving in the wind")
+    assert box.chip_note == "" and box.chip_message.value == ""
+    assert box.prompt.endswith(", hair moving in the wind")
+
+    # the camera inside a longer clause: nothing is lost, the note says what to edit
+    box.text.value = "the camera slowly zooms in on the face"  # typing clears the note
+    assert box.chip_note == ""
+    click("orbit left")
+    assert box.prompt == "the camera slowly zooms in on the face"
+    assert "zoom in" in box.chip_note and "orbit left" in box.chip_note
+    click("zoom out")
+    assert box.prompt == "the camera slowly zooms in on the face"
+    box.text.value = "camera pans left across the lake"
+    click("pan left")  # the same move in other words: already there
+    assert box.prompt == "camera pans left across the lake" and "already" in box.chip_note
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -319,6 +398,13 @@ def test_stop_interrupts_a_running_generation(tmp_path):
     while rc._step < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert rc.running and rc._step >= 2
+    # while it runs Stop is red and Generate plain; idle, Stop is plain (a disabled red button
+    # looks half-active)
+    assert rc.stop_button.button_style == "danger" and not rc.stop_button.disabled
+    assert rc.generate_button.button_style == "" and rc.generate_button.disabled
+    while "<img" not in rc.step_preview.value and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "<img" in rc.step_preview.value  # the step preview of the running clip
     assert not rc.start()  # a second click while running does nothing
     rc.stop_button.click()
     assert rc.wait(60)
@@ -326,6 +412,9 @@ def test_stop_interrupts_a_running_generation(tmp_path):
     assert re.search(r"Stopped after step \d+ of 240", rc.message_text)
     assert rc.clip is None and len(History(tmp_path / "history")) == 0
     assert not rc.generate_button.disabled and rc.stop_button.disabled
+    assert rc.stop_button.button_style == "" and rc.generate_button.button_style == "primary"
+    assert rc.step_preview.value == ""  # no picture of a clip that does not exist
+    assert "stopped" in rc.status.value and "stopping" not in rc.status.value
     # the next click works normally
     studio.parameters.frames.value = 4
     assert studio.generate(wait=True).num_frames == 4 and rc.outcome == "done"
@@ -407,6 +496,70 @@ def test_gallery_after_restart_rerun_and_compare(tmp_path):
     assert studio.diagnostics.clip.metadata["history_id"] == older.id
 
 
+def test_messages_of_the_studio_and_gallery_are_redrawn_by_the_next_success(tmp_path):
+    root = tmp_path / "history"
+    i2v_nb.generate(smooth_image(SMALL[1], SMALL[0]), "pan left", num_frames=3,
+                    history=History(root))
+    studio = Studio(history=root, auto_suggest=False)
+    gallery = studio.gallery
+    good = gallery.entry_ids[0]
+    assert gallery.show("no-such-clip") is None and "i2v-msg-error" in gallery.message.value
+    assert gallery.show(good) is not None and gallery.message.value == ""
+
+    gallery.selected = "no-such-clip"  # picked, then gone from the disk
+    assert "Could not load no-such-clip" in studio.notice.value
+    gallery.diagnose(good)
+    assert studio.notice.value == ""
+    # a re-run's note goes once a new clip is made (and with a new image)
+    studio.rerun(gallery.entry(good))
+    assert "Loaded the settings" in studio.notice.value
+    studio.parameters.frames.value = 3
+    studio.generate(wait=True)
+    assert studio.run_controls.outcome == "done" and studio.notice.value == ""
+    studio.rerun(gallery.entry(good))
+    studio.image_input.load("lake")
+    assert studio.notice.value == ""
+
+
+def test_nothing_has_a_fixed_width_that_a_narrow_cell_cuts_off(tmp_path):
+    """What the 800 px browser check measures, checked on the widget objects: buttons grow
+    with their label and never shrink, rows of buttons wrap, columns fit the cell, videos and
+    images are capped at the cell's width."""
+    from i2v_nb.widgets._common import style_widget
+
+    root = tmp_path / "history"
+    i2v_nb.generate(smooth_image(SMALL[1], SMALL[0]), "pan left", num_frames=3,
+                    history=History(root))
+    i2v_nb.generate(smooth_image(SMALL[1], SMALL[0]), "zoom out", num_frames=3, seed=1,
+                    history=History(root))
+    studio = Studio(history=root, auto_suggest=False, image="lake")
+    studio.parameters.frames.value = 3
+    studio.generate(wait=True)
+    widgets = list(walk(studio))
+    buttons = [w for w in widgets if isinstance(w, (ipywidgets.Button, ipywidgets.FileUpload))]
+    assert len(buttons) > 40
+    for b in buttons:
+        assert b.layout.width in (None, "auto"), (b.description, b.layout.width)
+        assert b.layout.flex == "0 0 auto", (b.description, b.layout.flex)
+    for box in widgets:
+        if type(box) is ipywidgets.HBox and any(isinstance(c, ipywidgets.Button)
+                                                for c in box.children):
+            assert box.layout.flex_flow == "row wrap", [c.description for c in box.children]
+    fixed = [w for w in widgets if isinstance(w, ipywidgets.VBox) and w.layout.width
+             and w.layout.width.endswith("px")]
+    assert fixed and all(w.layout.max_width == "100%" for w in fixed)
+    css = style_widget().value
+    assert re.search(r"video, \.i2v-part img \{ max-width: 100%; height: auto; \}", css)
+    assert "text-overflow: clip" in css and "white-space: normal" in css
+    assert '<div class="i2v-video-box" style="max-width:100%;">' in studio.preview.video.value
+    assert "max-width:100%" in studio.image_input.thumbnail.value
+    # two clips compared stack in a narrow cell instead of sitting in a fixed table row
+    assert studio.gallery.compare(*studio.gallery.entry_ids[:2])
+    view = studio.gallery.view.value
+    assert "flex-wrap:wrap" in view and view.count('class="i2v-compare-cell"') == 2
+    assert view.count("min-width:0") == 2 and view.count("<video") == 2
+
+
 # ------------------------------------------------------------------------------ diagnostics
 def test_diagnostics_tab_shows_report_plot_and_summary(tmp_path):
     clip = i2v_nb.generate(smooth_image(SMALL[1], SMALL[0]), "pan right", num_frames=6)
@@ -465,6 +618,14 @@ def test_studio_css_classes_for_the_browser_test(tmp_path):
                 "i2v-generate", "i2v-stop", "i2v-status", "i2v-message", "i2v-video",
                 "i2v-thumbnail", "i2v-tabs", "i2v-progress", "i2v-model", "i2v-seed"):
         assert cls in found, cls
+
+
+def test_the_studio_reads_as_a_sentence_where_widgets_cannot_render(tmp_path):
+    studio = Studio(history=tmp_path / "h", auto_suggest=False)
+    text = studio._repr_mimebundle_()["text/plain"] if hasattr(studio, "_repr_mimebundle_") \
+        else repr(studio)
+    assert text.startswith("i2v_nb Studio: image → motion prompt → video")
+    assert "children" not in text and "<style>" not in text
 
 
 def test_every_part_carries_its_class_and_the_css_first(tmp_path):

@@ -94,6 +94,44 @@ def test_no_widget_of_the_studio_gets_an_argument_it_would_drop(tmp_path, monkey
     assert tooltip_of(params.new_seed_button) == "pick a random seed"
 
 
+def test_no_widget_sends_a_none_tooltip_that_the_front_end_shows_as_null(tmp_path, monkeypatch):
+    """ipywidgets 8 writes a None ``tooltip`` into the page as ``title="null"`` (every label,
+    HTML widgets included, and the upload button): each widget on screen gets its description
+    or "" — also those made later (knobs of another model, gallery cards, suggestions)."""
+    import importlib
+
+    gen = importlib.import_module("i2v_nb.synthesis.generate")
+    monkeypatch.setattr(gen, "cuda_available", lambda: True)
+    plain = W.VBox([W.HTML("x"), W.Dropdown(options=["a"], description="Pick"), W.FileUpload()])
+    name = "tooltip" if "tooltip" in W.HTML.class_trait_names() else "description_tooltip"
+    assert getattr(plain.children[0], name) is None  # what ipywidgets leaves by default
+
+    studio = Studio(history=tmp_path / "h", auto_suggest=False, include_tiny=True)
+    studio.image_input.load("lake")
+    studio.parameters.frames.value = 3
+    studio.generate(wait=True)
+    studio.generate(wait=True)  # two cards in the gallery
+    for model in [v for _label, v in studio.parameters.model_select.options]:
+        studio.parameters.model = model  # rebuilds the parameter controls
+    studio.prompt_input.image = i2v_nb.sample_image("lake")
+    studio.prompt_input.suggest(wait=True)
+    assert studio.prompt_input.suggestion_box.children and studio.gallery.entry_ids
+    checked = 0
+    for widget in walk(studio):
+        state = widget.get_state()
+        for trait in ("tooltip", "description_tooltip"):
+            if trait in state:
+                assert state[trait] is not None, (type(widget).__name__, trait)
+                checked += 1
+    assert checked > 100
+    upload = studio.image_input.upload
+    assert tooltip_of(upload) == "Upload image"
+    card_button = studio.gallery.grid.children[0].children[2].children[0]
+    assert tooltip_of(card_button) == "Show"
+    assert tooltip_of(params_button := studio.parameters.new_seed_button) == "pick a random seed"
+    assert params_button.description == "New seed"
+
+
 # ------------------------------------------------------------------------------ titles
 def test_tab_titles_reach_the_front_end(tmp_path):
     studio = Studio(history=tmp_path / "h", auto_suggest=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import threading
 import traceback
 from typing import Any, Callable
@@ -20,6 +21,7 @@ import numpy as np
 # the capped inline video (:func:`i2v_nb.clip.inline_video_html`) lives with Clip, whose show()
 # uses it too; its byte limit also bounds the download links here
 from i2v_nb.clip import MAX_INLINE_BYTES, MAX_INLINE_FRAMES, format_bytes
+from i2v_nb.widgets._compat import fill_tooltips
 
 __all__ = [
     "escape",
@@ -27,6 +29,7 @@ __all__ = [
     "image_data_uri",
     "bytes_data_uri",
     "explain_error",
+    "plain_words",
     "run_in_thread",
     "widget_classes",
     "with_class",
@@ -42,13 +45,22 @@ __all__ = [
 ]
 
 
-#: CSS for every part: HTML widgets use a 28 px line height by default (one-line labels), which
-#: spreads wrapped text apart; ``i2v-part`` is on each part's root.
+#: CSS for every part. HTML widgets use a 28 px line height by default (one-line labels), which
+#: spreads wrapped text apart; ``i2v-part`` is on each part's root. Media never get wider than
+#: the cell (a fixed-size video is cut off, its controls with it, in a narrow notebook); button
+#: labels wrap instead of ending in "…"; a disabled button looks inert, not half-active.
 _CSS = """
 .i2v-part .widget-html-content { line-height: 1.35; }
+.i2v-part video, .i2v-part img { max-width: 100%; height: auto; }
+.i2v-part table { max-width: 100%; }
+.i2v-part .jupyter-button { max-width: 100%; white-space: normal; text-overflow: clip;
+  height: auto; min-height: var(--jp-widgets-inline-height, 28px); line-height: 1.25;
+  padding-top: 3px; padding-bottom: 3px; }
+.i2v-part .jupyter-button:disabled { opacity: 0.45; cursor: not-allowed; box-shadow: none; }
 .i2v-part .i2v-chip button, .i2v-part button.i2v-chip { font-size: 12px; }
-.i2v-part button.i2v-chip, .i2v-part button.i2v-suggestion { padding: 0 8px; margin: 1px; }
-.i2v-part .i2v-gallery-card button { padding: 0 6px; font-size: 12px; overflow: visible; }
+.i2v-part button.i2v-chip, .i2v-part button.i2v-suggestion { padding: 2px 8px; margin: 1px;
+  min-height: 24px; }
+.i2v-part .i2v-gallery-card button { padding: 2px 6px; font-size: 12px; }
 """
 
 
@@ -113,6 +125,29 @@ def bytes_data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(bytes(data)).decode("ascii")
 
 
+#: Library words a Studio user need not know, in the messages of ``load_image``: the decoder's
+#: name becomes what it means for them.
+_PLAIN_WORDS = (
+    (re.compile(r"not an image (format )?Pillow can read"),
+     lambda m: f"not an image {m.group(1) or ''}that can be opened here"),
+    (re.compile(r"a format this Pillow recognises"), lambda m: "a format recognised here"),
+    (re.compile(r"Pillow also noted:"), lambda m: "the image reader also noted:"),
+    (re.compile(r"\(Pillow: "), lambda m: "(details: "),
+    (re.compile(r"\bPillow\b"), lambda m: "the image reader"),
+)
+
+
+def plain_words(text: str) -> str:
+    """``text`` with library jargon (the decoder's name) put in the user's words.
+
+    >>> plain_words("'cat.txt' is a text file, not an image Pillow can read; load a PNG")
+    "'cat.txt' is a text file, not an image that can be opened here; load a PNG"
+    """
+    for pattern, repl in _PLAIN_WORDS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def explain_error(exc: BaseException) -> tuple[str, str, str | None]:
     """Turn an exception into ``(kind, message, fix)`` for the widget (never a traceback).
 
@@ -134,7 +169,7 @@ def explain_error(exc: BaseException) -> tuple[str, str, str | None]:
         return ("error", f"Parameter problem: {msg}",
                 "change the value named above in Parameters and click Generate again.")
     if isinstance(exc, errors.ImageInputError):
-        return ("error", f"Image problem: {msg}",
+        return ("error", f"Image problem: {plain_words(msg)}",
                 "pick a sample, upload another picture or type a path/URL and click Load.")
     if isinstance(exc, errors.HistoryError):
         return "error", f"History problem: {msg}", "click Refresh in the Gallery."
@@ -187,17 +222,21 @@ def html_box(css_class: str, value: str = "", **kwargs: Any) -> W.HTML:
 
 def button(description: str, css_class: str, *, on_click: Callable[[], Any] | None = None,
            width: str | None = None, **kwargs: Any) -> W.Button:
-    """A ``Button`` carrying ``css_class``, ``width`` wide, that calls ``on_click()`` (no
-    argument) when clicked; other keywords (``icon``, ``disabled``, ``button_style``,
-    ``layout``) go to ``ipywidgets.Button``.
+    """A ``Button`` carrying ``css_class``, at least ``width`` wide and as wide as its label (it
+    never shrinks to "Analy…" in a narrow row), that calls ``on_click()`` (no argument) when
+    clicked; other keywords (``icon``, ``disabled``, ``button_style``, ``layout``) go to
+    ``ipywidgets.Button``. Its hover text is its label (never None: see
+    :func:`~i2v_nb.widgets._compat.fill_tooltips`) unless ``tooltip=`` says more.
 
     >>> clicks = []
     >>> b = button("Go", "i2v-go", on_click=lambda: clicks.append(1), width="90px")
-    >>> b.click(); clicks, b.layout.width, widget_classes(b)
-    ([1], '90px', ['i2v-go'])
+    >>> b.click(); clicks, b.layout.min_width, b.layout.width, widget_classes(b)
+    ([1], '90px', 'auto', ['i2v-go'])
     """
-    if width is not None:
-        kwargs["layout"] = W.Layout(width=width)
+    if "layout" not in kwargs:
+        kwargs["layout"] = W.Layout(width="auto", min_width=width, flex="0 0 auto")
+    if "tooltip" not in kwargs:
+        kwargs["tooltip"] = description
     widget = with_class(W.Button(description=description, **kwargs), css_class)
     if on_click is not None:
         widget.on_click(lambda _b: on_click())
@@ -209,6 +248,7 @@ def mark_part(widget: Any, css_class: str) -> None:
     the hidden CSS widget (:func:`style_widget`) as its first child."""
     with_class(widget, css_class, "i2v-part")
     widget.children = (style_widget(), *widget.children)
+    fill_tooltips(widget)
 
 
 class LogView(W.HTML):

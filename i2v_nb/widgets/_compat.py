@@ -7,10 +7,11 @@ call the helpers below, which look at the traits a widget class really has:
 =====================  ==========================================  ============================
                        ipywidgets 8.x                              ipywidgets 7.7
 =====================  ==========================================  ============================
-tooltips               ``tooltip`` on every widget                 ``tooltip`` on buttons only,
-                                                                   ``description_tooltip`` on
-                                                                   the others (``tooltip=`` is
-                                                                   silently dropped)
+tooltips               ``tooltip`` on every widget; left None, a   ``tooltip`` on buttons only,
+                       label or upload shows ``title="null"``      ``description_tooltip`` on
+                       (:func:`fill_tooltips` sets each one)       the others (``tooltip=`` is
+                                                                   silently dropped; None shows
+                                                                   the description)
 Tab/Accordion titles   ``titles=`` (a tuple, kept as long as       ``set_title(i, title)`` (a
                        ``children``)                               ``_titles`` dict)
 ``FileUpload.value``   tuple of dicts ``name, type, size,          read-only dict ``{name:
@@ -48,6 +49,7 @@ __all__ = [
     "tooltip_kwargs",
     "set_tooltip",
     "tooltip_of",
+    "fill_tooltips",
     "titled",
     "titles_of",
     "upload_entries",
@@ -97,6 +99,33 @@ def tooltip_of(widget: Any) -> str | None:
     """The hover text of a widget, whichever trait holds it."""
     name = _tooltip_trait(widget)
     return getattr(widget, name) if name else None
+
+
+def fill_tooltips(root: Any) -> int:
+    """Give every widget under ``root`` (itself, the children of boxes and tabs) whose hover
+    text is None its description (or ``""``); returns how many were set.
+
+    ipywidgets 8's front end writes a None ``tooltip`` into the page as the text ``"null"``: the
+    label of every described widget (HTML included) and the upload button get ``title="null"``.
+    ipywidgets 7 shows the description for a None ``description_tooltip``, which is what this
+    sets too. Call it on each part once built, and again on children made later.
+
+    >>> import ipywidgets as W
+    >>> box = W.VBox([W.HTML("x"), W.Dropdown(options=["a"], description="Pick")])
+    >>> fill_tooltips(box) >= 2, [tooltip_of(w) for w in box.children]
+    (True, ['', 'Pick'])
+    """
+    count = 0
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        name = _tooltip_trait(widget)
+        if name and getattr(widget, name) is None:
+            description = getattr(widget, "description", "")
+            setattr(widget, name, description if isinstance(description, str) else "")
+            count += 1
+        stack.extend(getattr(widget, "children", ()) or ())
+    return count
 
 
 def titled(cls: type, children: Sequence[Any], titles: Iterable[str], **kwargs: Any) -> Any:

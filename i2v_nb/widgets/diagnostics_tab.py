@@ -62,7 +62,7 @@ def flag_cards_html(report: Any, *, limit: int = 6, dpi: int = 60) -> str:
             f'<div style="font-size:13px;"><b>{escape(flag.explain())}</b> '
             f'<small>({escape(flag.kind)}, frame {int(flag.frame)}{where})</small></div>'
             f'<img class="i2v-diag-flag-img" src="{bytes_data_uri(png, "image/png")}" '
-            f'alt="{escape(flag.explain())}" style="max-width:100%;"></div>')
+            f'alt="{escape(flag.explain())}" style="max-width:100%;height:auto;"></div>')
     if len(flags) > limit:
         cards.append(f"<small>… and {len(flags) - limit} more flag(s) in the summary.</small>")
     return "".join(cards)
@@ -104,7 +104,8 @@ class DiagnosticsTab(W.VBox):
         self.plot = html_box("i2v-diag-plot")
         self.error_log = LogView("Log (details of errors)")
         super().__init__(children=[W.HBox([self.run_button, self.clip_label],
-                                          layout=W.Layout(align_items="center")),
+                                          layout=W.Layout(align_items="center",
+                                                          flex_flow="row wrap")),
                                    self.status, self.flag_views, self.summary, self.plot,
                                    self.error_log], **kwargs)
         mark_part(self, "i2v-diagnostics")
@@ -166,7 +167,7 @@ class DiagnosticsTab(W.VBox):
                                   f'white-space:pre-wrap;">{escape(summary)}</pre>')
             self.plot.value = (f'<img class="i2v-diag-plot-img" src="'
                                f'{bytes_data_uri(png, "image/png")}" alt="continuity report" '
-                               'style="max-width:100%;">')
+                               'style="max-width:100%;height:auto;">')
             self.report = report
 
         self._thread = run_in_thread(work, name="i2v-diagnostics")

@@ -31,6 +31,7 @@ from i2v_nb.widgets._common import (
     message_html,
     with_class,
 )
+from i2v_nb.widgets._compat import fill_tooltips
 
 __all__ = ["Gallery", "entry_caption", "param_differences"]
 
@@ -104,7 +105,7 @@ class Gallery(W.VBox):
         self.view = html_box("i2v-gallery-view")
         super().__init__(children=[
             W.HBox([self.refresh_button, self.compare_button, self.count],
-                   layout=W.Layout(align_items="center")),
+                   layout=W.Layout(align_items="center", flex_flow="row wrap")),
             self.message, self.grid, self.view], **kwargs)
         mark_part(self, "i2v-gallery")
         self.refresh()
@@ -126,6 +127,7 @@ class Gallery(W.VBox):
         self._entries = {e.id: e for e in shown}
         self._pick_boxes = {}
         self.grid.children = [self._card(e) for e in shown]
+        fill_tooltips(self.grid)
         self.entry_ids = [e.id for e in shown]
         self.picked = [i for i in self.picked if i in self._entries]
         total = len(entries)
@@ -162,11 +164,10 @@ class Gallery(W.VBox):
         for label, cls, action in (("Show", "i2v-gallery-show", self.show),
                                    ("Re-run", "i2v-gallery-rerun", self.rerun),
                                    ("Diagnose", "i2v-gallery-diagnose", self.diagnose)):
-            buttons.append(button(label, cls, layout=W.Layout(width="auto", height="26px"),
-                                  on_click=lambda i=entry.id, a=action: a(i)))
-        card = W.VBox([body, pick, W.HBox(buttons)],
-                      layout=W.Layout(width="236px", margin="4px", padding="4px",
-                                      border="1px solid #ccc"))
+            buttons.append(button(label, cls, on_click=lambda i=entry.id, a=action: a(i)))
+        card = W.VBox([body, pick, W.HBox(buttons, layout=W.Layout(flex_flow="row wrap"))],
+                      layout=W.Layout(width="236px", max_width="100%", margin="4px",
+                                      padding="4px", border="1px solid #ccc"))
         return with_class(card, "i2v-gallery-card")
 
     def entry(self, entry_id: str) -> Any:
@@ -195,9 +196,11 @@ class Gallery(W.VBox):
             return None
         clip, html = loaded
         entry = self.entry(entry_id)
-        self.view.value = (f'<div class="i2v-gallery-shown"><b>{escape(entry.prompt or entry_id)}'
-                           f"</b><br><small>{escape(entry_caption(entry))} · {escape(entry_id)}"
-                           f"</small>{html}</div>")
+        self.view.value = (f'<div class="i2v-gallery-shown" style="max-width:100%;"><b>'
+                           f"{escape(entry.prompt or entry_id)}</b><br><small>"
+                           f"{escape(entry_caption(entry))} · {escape(entry_id)}</small>"
+                           f"{html}</div>")
+        self.message.value = ""  # an earlier failure no longer applies
         self.selected = entry_id
         return clip
 
@@ -239,16 +242,18 @@ class Gallery(W.VBox):
                 return False
             clip, html = loaded
             metas.append(clip.metadata)
-            cells.append(f'<td style="vertical-align:top;padding:4px;"><b>'
-                         f"{escape(clip.metadata.get('prompt') or entry_id)}</b><br><small>"
-                         f"{escape(entry_id)}</small>{html}</td>")
+            cells.append(f'<div class="i2v-compare-cell" style="flex:1 1 240px;min-width:0;'
+                         f'padding:4px;"><b>{escape(clip.metadata.get("prompt") or entry_id)}'
+                         f"</b><br><small>{escape(entry_id)}</small>{html}</div>")
         diff = param_differences(metas[0], metas[1])
         rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(a)}</td><td>{escape(b)}</td></tr>"
                        for k, (a, b) in diff.items()) or \
             "<tr><td colspan=3>same settings</td></tr>"
+        # side by side while they fit, one above the other in a narrow cell
         self.view.value = (
-            f'<div class="i2v-compare-view"><table class="i2v-compare-table"><tr>{"".join(cells)}'
-            '</tr></table><table class="i2v-compare-diff" style="font-size:12px;">'
-            f"<tr><th>setting</th><th>left</th><th>right</th></tr>{rows}</table></div>")
+            '<div class="i2v-compare-view" style="max-width:100%;"><div class="i2v-compare-pair" '
+            f'style="display:flex;flex-wrap:wrap;">{"".join(cells)}</div>'
+            '<table class="i2v-compare-diff" style="font-size:12px;">'
+            f"<tr><th>setting</th><th>first</th><th>second</th></tr>{rows}</table></div>")
         self.message.value = ""
         return True

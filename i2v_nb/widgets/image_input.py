@@ -12,11 +12,17 @@ what to do, instead of a traceback.
 
 Uploads: Jupyter sends every picked file in one websocket message and its default limit is
 10 MiB, so a bigger upload silently never arrives; the widget says so and offers the path/URL box.
-The uploaded file's *name* is only ever displayed (escaped), never used to build a path.
+The uploaded file's *name* is only ever displayed (escaped), never used to build a path: the
+bytes reach ``load_image`` as a file object that carries the name for its messages.
+
+Every load redraws the status, the same image loaded again included: a good upload after a bad
+one clears the error even when the picture equals the one already shown.
 """
 
 from __future__ import annotations
 
+import io
+import unicodedata
 from typing import Any
 
 import ipywidgets as W
@@ -34,11 +40,32 @@ from i2v_nb.widgets._common import (
 )
 from i2v_nb.widgets._compat import clear_upload, upload_entries
 
-__all__ = ["ImageInput", "UPLOAD_LIMIT_NOTE"]
+__all__ = ["ImageInput", "UPLOAD_LIMIT_NOTE", "upload_name"]
 
 UPLOAD_LIMIT_NOTE = ("Uploads over 10 MiB never arrive (Jupyter's websocket limit): for a big "
                      "file, type its path or URL below and click Load.")
 _NO_SAMPLE = "— sample image —"
+
+
+def upload_name(name: Any, *, limit: int = 80) -> str:
+    """An uploaded file's name, fit to show: control characters become spaces, runs of
+    spaces one, at most ``limit`` characters. Only ever displayed (escaped), never a path.
+
+    >>> upload_name("holiday\\nphoto.png"), upload_name("")
+    ('holiday photo.png', 'upload')
+    """
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(name))
+    text = " ".join(text.split()) or "upload"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _named_upload(content: bytes, name: str) -> io.BytesIO:
+    """The uploaded bytes as a binary file object whose ``name`` ``load_image`` uses in its
+    messages ("'cat.txt' is a text file…" instead of "<21 bytes> is…"); it reads the bytes and
+    never opens the name."""
+    upload = io.BytesIO(content)
+    upload.name = name
+    return upload
 
 
 class ImageInput(W.VBox):
@@ -48,6 +75,8 @@ class ImageInput(W.VBox):
         image: the loaded PIL RGB image, or None.
         source_label: what it was loaded from, for display ("sample: astronaut", a path...).
         error_message: the last problem reported by ``load_image`` ("" when none).
+        loads: how many loads succeeded (each one, the same image again included, redraws the
+            thumbnail and the status).
 
     Args:
         samples: show the sample picker (default True).
@@ -57,15 +86,18 @@ class ImageInput(W.VBox):
     image = traitlets.Any(None, allow_none=True)
     source_label = traitlets.Unicode("")
     error_message = traitlets.Unicode("")
+    loads = traitlets.Int(0)
 
     def __init__(self, *, samples: bool = True, thumbnail_size: int = 256, **kwargs: Any) -> None:
         from i2v_nb.samples import sample_names
 
         self.thumbnail_size = int(thumbnail_size)
         self._syncing_sample = False
+        self._drawn = False
         self.upload = with_class(W.FileUpload(accept="image/*", multiple=False,
                                               description="Upload image",
-                                              layout=W.Layout(width="160px")), "i2v-upload")
+                                              layout=W.Layout(width="auto", min_width="160px",
+                                                              flex="0 0 auto")), "i2v-upload")
         self.upload_note = W.HTML(f'<div class="i2v-upload-note" style="font-size:11px;'
                                   f'line-height:1.3;opacity:0.8;">{escape(UPLOAD_LIMIT_NOTE)}'
                                   "</div>")
@@ -83,7 +115,8 @@ class ImageInput(W.VBox):
         self.upload.observe(self._on_upload, names="value")
         self.sample.observe(self._on_sample, names="value")
 
-        rows = [self.upload, self.upload_note, W.HBox([self.path, self.load_button])]
+        rows = [self.upload, self.upload_note,
+                W.HBox([self.path, self.load_button], layout=W.Layout(flex_flow="row wrap"))]
         if samples:
             rows.append(self.sample)
         super().__init__(children=[*rows, self.thumbnail, self.status], **kwargs)
@@ -120,7 +153,11 @@ class ImageInput(W.VBox):
         self.error_message = ""
         self.source_label = label or type(source).__name__
         self._show_sample(sample)
-        self.image = image
+        self._drawn = False
+        self.image = image  # no change event when it equals the image shown…
+        if not self._drawn:  # …so draw here: the status must lose an earlier error
+            self._draw(image)
+        self.loads += 1
         return True
 
     def clear(self) -> None:
@@ -131,8 +168,15 @@ class ImageInput(W.VBox):
 
     # -- handlers ------------------------------------------------------------------------------
     def _fail(self, text: str, fix: str | None = None) -> None:
+        """Show a problem; the image shown stays (and says so). The sample picker is emptied,
+        so that picking the sample still shown is a new pick that loads it again."""
         self.error_message = text
-        self.status.value = message_html("error", text, fix=fix)
+        kept = ""
+        if self.image is not None:
+            w, h = self.image.size
+            kept = message_html("info", f"Still using {self.source_label} — {w}×{h} px.")
+        self._show_sample(None)
+        self.status.value = message_html("error", text, fix=fix) + kept
 
     def _show_sample(self, name: str | None) -> None:
         """Make the sample picker name the loaded sample, or none when the image came from an
@@ -154,7 +198,8 @@ class ImageInput(W.VBox):
         # value would not change otherwise), and the widget keeps no copy of the bytes
         clear_upload(self.upload)
         # the name is only displayed (escaped by the status), never used as a path
-        self.load(content, label=f"upload: {name[:80]}")
+        name = upload_name(name)
+        self.load(_named_upload(content, name), label=f"upload: {name}")
 
     def _on_sample(self, change: dict) -> None:
         if self._syncing_sample:
@@ -164,14 +209,18 @@ class ImageInput(W.VBox):
 
     @traitlets.observe("image")
     def _show_image(self, change: dict) -> None:
-        image = change["new"]
+        self._draw(change["new"])
+
+    def _draw(self, image: Any) -> None:
+        """Redraw the thumbnail and the status for ``image`` (None: no image)."""
+        self._drawn = True
         if image is None:
             self.thumbnail.value = ""
             self.status.value = message_html("info", "No image yet.")
             return
         uri = image_data_uri(image, max_size=self.thumbnail_size)
         self.thumbnail.value = (f'<img src="{uri}" alt="input image" '
-                                f'style="max-width:{self.thumbnail_size}px;'
+                                f'style="max-width:100%;height:auto;'
                                 f'max-height:{self.thumbnail_size}px;border-radius:4px;">')
         w, h = image.size
         self.status.value = message_html("ok", f"{self.source_label} — {w}×{h} px")

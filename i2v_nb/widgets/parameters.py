@@ -28,7 +28,7 @@ import ipywidgets as W
 import traitlets
 
 from i2v_nb.widgets._common import escape, style_widget
-from i2v_nb.widgets._compat import tooltip_kwargs
+from i2v_nb.widgets._compat import fill_tooltips, tooltip_kwargs
 
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.synthesis.preset import ModelPreset
@@ -177,7 +177,8 @@ class Parameters(W.VBox):
                                          layout=W.Layout(width="220px"))
         self.seed_box.add_class("i2v-seed")
         self.new_seed_button = W.Button(description="New seed", icon="random",
-                                        layout=W.Layout(width="110px"),
+                                        layout=W.Layout(width="auto", min_width="110px",
+                                                        flex="0 0 auto"),
                                         **tooltip_kwargs(W.Button, "pick a random seed"))
         self.new_seed_button.add_class("i2v-new-seed")
         self.profile = W.Dropdown(options=list(_PROFILES), value="auto",
@@ -195,8 +196,10 @@ class Parameters(W.VBox):
         self.new_seed_button.on_click(lambda _b: self.new_seed())
         super().__init__(children=[self.model_select, self.unavailable_note, self.rules,
                                    self.controls,
-                                   W.HBox([self.seed_box, self.new_seed_button]),
-                                   W.HBox([self.profile, self.step_previews])], **kwargs)
+                                   W.HBox([self.seed_box, self.new_seed_button],
+                                          layout=W.Layout(flex_flow="row wrap")),
+                                   W.HBox([self.profile, self.step_previews],
+                                          layout=W.Layout(flex_flow="row wrap"))], **kwargs)
         self.add_class("i2v-parameters")
         self.add_class("i2v-part")
         self.children = (style_widget(), *self.children)
@@ -322,6 +325,7 @@ class Parameters(W.VBox):
                             f"frames: {escape(frame_rule)} · size: {escape(p.size_rule)}"
                             f" · text prompt: {'yes' if p.uses_prompt else 'no (motion knobs)'}"
                             f" · VRAM: {escape(vram)}</small>")
+        fill_tooltips(self)  # the controls made above (None would show as "null")
 
     def _build_resolution(self) -> None:
         if not hasattr(self, "resolution"):

@@ -144,7 +144,8 @@ class Preview(W.VBox):
             for kind, label in (("mp4", "mp4"), ("gif", "GIF")))
         self.colab_downloads = with_class(
             W.HBox([self.colab_mp4_button, self.colab_gif_button],
-                   layout=W.Layout(display=None if self.colab else "none")),
+                   layout=W.Layout(display=None if self.colab else "none",
+                                   flex_flow="row wrap")),
             "i2v-colab-downloads")
         super().__init__(children=[self.info, self.video, self.video_note,
                                    W.HBox([self.downloads, self.save_first_button,
@@ -173,7 +174,9 @@ class Preview(W.VBox):
         try:
             html, note = inline_video_html(clip, max_size=self.width,
                                            max_bytes=self.max_inline_bytes)
-            self.video.value = f'<div class="i2v-video-box">{html}</div>' if html else ""
+            # the video shrinks with the cell (max-width: 100 %, height auto: see _common._CSS)
+            self.video.value = (f'<div class="i2v-video-box" style="max-width:100%;">{html}</div>'
+                                if html else "")
             self.downloads.value, notes = self._download_links(clip)
             if note:
                 notes.insert(0, note)

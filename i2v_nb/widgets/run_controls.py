@@ -94,7 +94,8 @@ class RunControls(W.VBox):
         self.generate_button = button("Generate", "i2v-generate", icon="play",
                                       button_style="primary", width="130px",
                                       on_click=lambda: self.start())
-        self.stop_button = button("Stop", "i2v-stop", icon="stop", button_style="danger",
+        # red only while it can be clicked: a disabled red button looks half-active
+        self.stop_button = button("Stop", "i2v-stop", icon="stop", button_style="",
                                   disabled=True, width="100px", on_click=lambda: self.stop())
         self.bar = with_class(W.IntProgress(value=0, min=0, max=1, bar_style="info",
                                             layout=W.Layout(width="260px")), "i2v-progress")
@@ -145,9 +146,11 @@ class RunControls(W.VBox):
     def stop(self) -> None:
         """Ask the running generation to stop (what Stop does); it ends at the next step."""
         if self.running:
-            self._stop_event.set()
+            # drawn before the event is set: the worker's "stopped" must come after it
             self.stop_button.disabled = True
+            self.stop_button.button_style = ""
             self.status.value = "<span class='i2v-status-text'>stopping…</span>"
+            self._stop_event.set()
 
     def wait(self, timeout: float | None = 300.0) -> bool:
         """Block until the generation thread ends; returns True if it did within ``timeout``."""
@@ -177,12 +180,14 @@ class RunControls(W.VBox):
                 "before the first step"
             self.bar.bar_style = "warning"
             self.status.value = "<span class='i2v-status-text'>stopped</span>"
+            self.step_preview.value = ""  # the picture of a run that left nothing behind
             self._show("warning", f"Stopped {done}. Nothing was saved; click Generate to start "
                                   "again.", outcome="stopped")
         except BaseException as exc:  # noqa: BLE001 - shown in the widget, details in the log
             kind, text, fix = explain_error(exc)
             self.bar.bar_style = "danger"
             self.status.value = "<span class='i2v-status-text'>failed</span>"
+            self.step_preview.value = ""
             self.error_log.append(format_traceback(exc))
             self._show(kind, text, fix=fix, outcome="error")
         else:
@@ -241,5 +246,8 @@ class RunControls(W.VBox):
 
     @traitlets.observe("running")
     def _on_running(self, change: dict) -> None:
-        self.generate_button.disabled = change["new"]
-        self.stop_button.disabled = not change["new"]
+        running = change["new"]
+        self.generate_button.disabled = running
+        self.generate_button.button_style = "" if running else "primary"
+        self.stop_button.disabled = not running
+        self.stop_button.button_style = "danger" if running else ""

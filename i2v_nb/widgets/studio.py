@@ -81,6 +81,7 @@ class Studio(W.VBox):
         self.diagnostics = DiagnosticsTab()
 
         self.image_input.observe(self._on_image, names="image")
+        self.image_input.observe(lambda _c: self._clear_notice(), names="loads")
         self.run_controls.observe(self._on_new_clip, names="clip")
         self.gallery.observe(self._on_gallery_selected, names="selected")
 
@@ -89,13 +90,17 @@ class Studio(W.VBox):
                          layout=W.Layout(padding="4px"))
             return box
 
+        # three columns side by side on a wide screen, one under the other on a narrow one;
+        # none wider than the cell
         left = section("1 · Image", self.image_input)
         left.layout.width = "300px"
         right = section("2 · Motion prompt", self.prompt_input)
         right.layout.flex = "1 1 360px"
-        right.layout.min_width = "320px"
+        right.layout.min_width = "280px"
         params = section("3 · Parameters", self.parameters)
         params.layout.width = "380px"
+        for column in (left, right, params):
+            column.layout.max_width = "100%"
         create = with_class(W.VBox([
             W.HBox([left, right, params], layout=W.Layout(flex_flow="row wrap",
                                                           align_items="flex-start")),
@@ -113,6 +118,13 @@ class Studio(W.VBox):
         mark_part(self, "i2v-studio")
         if image is not None:
             self.image_input.load(image)
+
+    def __repr__(self) -> str:
+        """The text a notebook keeps beside the widget, shown where widgets cannot render
+        (GitHub, nbviewer, a notebook opened without running it) instead of
+        ``Studio(children=(HTML(…``."""
+        return ("i2v_nb Studio: image → motion prompt → video (interactive widgets: run the "
+                "cell in Jupyter to use them)")
 
     # -- the one request everything goes through -----------------------------------------------
     def request(self) -> dict[str, Any]:
@@ -152,6 +164,7 @@ class Studio(W.VBox):
         clip = change["new"]
         if clip is None:
             return
+        self._clear_notice()
         self.clip = clip
         self.preview.clip = clip
         self.diagnostics.clip = clip
@@ -163,13 +176,20 @@ class Studio(W.VBox):
             return
         current = self.diagnostics.clip
         if current is not None and current.metadata.get("history_id") == entry_id:
+            self._clear_notice()
             return
         try:
             clip = self.history.load(entry_id)
         except Exception as exc:  # noqa: BLE001
             self.notice.value = message_html("error", f"Could not load {entry_id}: {exc}")
             return
+        self._clear_notice()
         self.diagnostics.clip = clip
+
+    def _clear_notice(self) -> None:
+        """Forget the Studio-wide notice (a re-run's note, a load error): each new image, clip
+        or clip picked in the Gallery redraws it."""
+        self.notice.value = ""
 
     def _diagnose(self, entry: Any) -> None:
         self.tabs.selected_index = TAB_TITLES.index("Diagnostics")
