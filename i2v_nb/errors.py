@@ -23,6 +23,7 @@ __all__ = [
     "VideoTruncatedWarning",
     "SidecarWarning",
     "DamagedEntryWarning",
+    "SourceMismatchWarning",
 ]
 
 
@@ -84,3 +85,8 @@ class SidecarWarning(I2VWarning):
 class DamagedEntryWarning(I2VWarning):
     """A history entry could not be read and was skipped (or its damaged source image was left
     out)."""
+
+
+class SourceMismatchWarning(I2VWarning):
+    """An image given to re-make a clip (``i2v_nb.restore``) is not the one the clip was made
+    from (its pixels' SHA-256 differs from the one recorded); the clip will differ."""

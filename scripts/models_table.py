@@ -22,11 +22,13 @@ def _gb(value: float) -> str:
 
 def table(*, include_tiny: bool = False) -> str:
     """The Markdown table of the registered models."""
+    from i2v_nb.synthesis.capabilities import CAPABILITIES
     from i2v_nb.synthesis.registry import models
 
     head = ("| preset (`model=`) | hub id / pipeline | text prompt | default size · frames · fps · "
-            "steps | frames rule | size rule | VRAM fast / balanced / low-vram | licence |")
-    rows = [head, "|" + "|".join(["---"] * 8) + "|"]
+            "steps | frames rule | size rule | can (`models(can=...)`) | "
+            "VRAM fast / balanced / low-vram | licence |")
+    rows = [head, "|" + "|".join(["---"] * 9) + "|"]
     for m in models(include_tiny=include_tiny):
         d = m.defaults
         if m.sizes_from_image:  # the built-in engine sized from the picture
@@ -38,6 +40,11 @@ def table(*, include_tiny: bool = False) -> str:
             frames = m.frame_rule + (f", {m.min_frames}–{m.max_frames}" if m.fixed_frames is None
                                      else "")
             size = m.size_rule
+            if m.fixed_sizes is not None and len(m.fixed_sizes) > 4:  # buckets: say how many
+                sides = [v for s in m.fixed_sizes for v in s]
+                size = (f"{len(m.fixed_sizes)} sizes, sides {min(sides)}–{max(sides)} px, at "
+                        f"most {max(w * h for w, h in m.fixed_sizes):,} px (the one nearest "
+                        "the picture's aspect ratio)")
         shown = [k for k, knob in m.knobs.items() if not knob.advanced]
         knobs = f"<br>knobs: {', '.join(f'`{k}`' for k in shown)}" if shown else ""
         vram = " / ".join(_gb(m.vram_gb.get(p, 0)) for p in ("fast", "balanced", "low-vram"))
@@ -47,15 +54,24 @@ def table(*, include_tiny: bool = False) -> str:
         if m.sizes_from_image:  # sized from the image; no denoising steps
             defaults = (f"image aspect, long side {m.auto_long_side} · {d['num_frames']} · "
                         f"{d['fps']:g} · –")
+        can = ", ".join(c for c in CAPABILITIES if c in m.capabilities and c != "text_prompt")
+        if m.needs:
+            can += " (needs " + ", ".join(sorted(m.needs)) + ")"
+        if m.superseded_by:
+            hub += f"<br>superseded by `{m.superseded_by}`"
         rows.append(f"| `{m.name}` | {hub} | {'yes' if m.uses_prompt else 'no (image only)'} | "
-                    f"{defaults}{knobs} | {frames} | {size} | {vram} | {licence} |")
+                    f"{defaults}{knobs} | {frames} | {size} | {can or '–'} | {vram} | {licence} |")
     rows.append("")
     rows.append("VRAM figures are rough estimates for one clip at the default settings "
                 "(fast: all on the GPU; balanced: model CPU offload + VAE tiling; low-vram: group "
                 "offload, or for SVD model offload + chunked feed-forward and decoding); "
-                "`profile=\"auto\"` picks the fastest profile that fits the free memory. "
+                "`profile=\"auto\"` picks the fastest profile that fits the free memory; Wan 2.2 "
+                "A14B's two experts are both on the GPU only under fast. "
                 "Frame counts and sizes that break a rule are snapped to the nearest legal value "
-                "with a warning.")
+                "with a warning. \"can\" lists capabilities besides a text prompt: `last_frame` "
+                "(`last_image=`), `keyframes` (`keyframes={index: image}`), `video_condition`, "
+                "`long_video`, `upsample`; a model refuses a request that uses one it lacks, "
+                "naming the models that have it. Superseded presets keep working.")
     return "\n".join(rows)
 
 

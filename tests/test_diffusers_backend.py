@@ -47,8 +47,9 @@ def test_generate_through_every_family(name, image):
     """i2v_nb.generate -> the diffusers backend -> the tiny twin (same class as the real model)."""
     preset = get_model(name)
     calls = []
+    needs = {"last_image": image.transpose(0)} if preset.needs else {}  # FLF2V: a last frame
     clip = i2v_nb.generate(image, PROMPT, model=name, seed=7, previews=True,
-                           progress=lambda s, t, p: calls.append((s, t, p)))
+                           progress=lambda s, t, p: calls.append((s, t, p)), **needs)
     frames, meta = clip.frames, clip.metadata["backend_info"]
     w, h = preset.fit_size(image.width / image.height)  # generate fits the picture's aspect
     n = preset.defaults["num_frames"]
@@ -73,10 +74,10 @@ def test_generate_through_every_family(name, image):
     t = meta["timings"]
     assert t["run_s"] > 0 and t["decode_s"] >= 0 and t["total_s"] >= t["run_s"] + t["decode_s"]
     # determinism: same seed -> same frames (cached pipeline, load_s 0); other seed -> different
-    again = i2v_nb.generate(image, PROMPT, model=name, seed=7)
+    again = i2v_nb.generate(image, PROMPT, model=name, seed=7, **needs)
     assert again.metadata["backend_info"]["timings"]["load_s"] == 0.0
     np.testing.assert_array_equal(frames, again.frames)
-    other = i2v_nb.generate(image, PROMPT, model=name, seed=8)
+    other = i2v_nb.generate(image, PROMPT, model=name, seed=8, **needs)
     assert np.abs(other.frames.astype(int) - frames.astype(int)).mean() > 0.5
 
 

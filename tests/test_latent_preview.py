@@ -259,8 +259,9 @@ def test_every_tiny_twin_delivers_step_previews(name, _one_thread):
 
     calls = []
     image = Image.fromarray(smooth_image(48, 64, seed=3))
+    needs = {"last_image": image.transpose(0)} if get_model(name).needs else {}  # FLF2V
     i2v_nb.generate(image, "a cat walks", model=name, seed=1, previews=True,
-                    progress=lambda s, t, p: calls.append(p))
+                    progress=lambda s, t, p: calls.append(p), **needs)
     assert len(calls) == get_model(name).defaults["num_inference_steps"]
     for p in calls:
         assert isinstance(p, StepPreview) and p.dtype == np.uint8

@@ -130,7 +130,8 @@ class Clip:
             "metadata": jsonable(self.metadata),
         }
 
-    def save(self, path: str | os.PathLike, *, sidecar: bool = True) -> pathlib.Path:
+    def save(self, path: str | os.PathLike, *, sidecar: bool = True,
+             embed: bool = True) -> pathlib.Path:
         """Write the clip to ``path`` (mp4, webm, gif or webp by suffix) and, unless
         ``sidecar=False``, its parameters to ``NAME.json`` beside it. Both appear atomically and
         get the user's umask. Metadata is always stored (see :func:`~i2v_nb.io.jsonable` and
@@ -138,12 +139,17 @@ class Clip:
         or too large for a sidecar are replaced by a note, with a
         :class:`~i2v_nb.errors.SidecarWarning`.
 
+        Unless ``embed=False``, the same document also travels inside the video (a container
+        tag, see :func:`~i2v_nb.io.write_video`), so :func:`read_video` and
+        :func:`i2v_nb.restore` find the settings when the sidecar is lost.
+
         >>> clip.save("out/take1.mp4")     # doctest: +SKIP
         PosixPath('out/take1.mp4')
         """
         path = pathlib.Path(path)
-        text = sidecar_text(self.sidecar()) if sidecar else None  # fails before any file is made
-        write_video(path, self.frames, self.fps)
+        document = self.sidecar()
+        text = sidecar_text(document) if sidecar else None  # fails before any file is made
+        write_video(path, self.frames, self.fps, embed=document if embed else None)
         if text is not None:
             write_text_atomic(sidecar_path(path), text)
         return path
@@ -241,7 +247,8 @@ def read_video(path: str | os.PathLike, *, max_frames: int = 10_000,
     :class:`~i2v_nb.errors.VideoTruncatedWarning`). A JSON sidecar written by :meth:`Clip.save`
     (``NAME.json`` beside ``NAME.mp4``) gives back the exact fps, the size before even-padding
     and ``clip.metadata``; a damaged one is ignored field by field, with a
-    :class:`~i2v_nb.errors.SidecarWarning` (see :func:`i2v_nb.io.parse_sidecar`).
+    :class:`~i2v_nb.errors.SidecarWarning` (see :func:`i2v_nb.io.parse_sidecar`). Without a
+    sidecar, the settings :meth:`Clip.save` embedded in the file itself are used (same checks).
 
     >>> clip = read_video("take1.mp4")       # doctest: +SKIP
     >>> clip.frames.shape                     # doctest: +SKIP

@@ -21,6 +21,8 @@ One job per module, re-exported here:
 ``video``          :func:`write_video`, :func:`read_frames` (frames, fps, metadata)
 ``jsonsafe``       :func:`jsonable` — the one JSON-safe converter — and atomic JSON writes
 ``sidecar``        the JSON sidecar beside a saved clip: written always storable, read untrusted
+``embedded``       the same settings inside the video file (tags), read untrusted;
+                   :func:`image_sha256`, the fingerprint of a source image
 =================  ===============================================================================
 
 This layer knows nothing of :class:`~i2v_nb.clip.Clip`: ``i2v_nb.clip.read_video`` wraps
@@ -34,13 +36,15 @@ from i2v_nb.errors import (AnimatedImageWarning, ResolutionSnapWarning, SidecarW
 from i2v_nb.io.checks import (DEFAULT_MAX_PIXELS, FPS_LIMITS, MAX_FPS, MIN_FPS, VIDEO_SUFFIXES,
                               brief, check_crf, check_fps, check_image_size, check_max_pixels,
                               check_positive_int, check_rgb, check_video_suffix)
+from i2v_nb.io.embedded import (MAX_EMBEDDED_BYTES, embedded_text, image_sha256, read_embedded,
+                                read_settings)
 from i2v_nb.io.ffmpeg import ffmpeg_error_line, pad_even, setup_ffmpeg
 from i2v_nb.io.fit import fit_image
 from i2v_nb.io.image import image_to_array, load_image
 from i2v_nb.io.jsonsafe import jsonable, json_text, write_json_atomic, write_text_atomic
 from i2v_nb.io.sidecar import (MAX_METADATA_DEPTH, MAX_METADATA_ITEMS, MAX_SIDECAR_BYTES,
-                               SIDECAR_VERSION, parse_sidecar, read_sidecar, sidecar_path,
-                               sidecar_text)
+                               SIDECAR_VERSION, parse_sidecar, parse_sidecar_bytes, read_sidecar,
+                               sidecar_path, sidecar_text)
 from i2v_nb.io.url import MAX_URL_BYTES, URL_TIMEOUT_S
 from i2v_nb.io.video import (DEFAULT_MAX_VIDEO_BYTES, DecodedVideo, read_frames,
                              write_animation, write_video)
@@ -91,5 +95,12 @@ __all__ = [
     "sidecar_path",
     "sidecar_text",
     "parse_sidecar",
+    "parse_sidecar_bytes",
     "read_sidecar",
+    # settings inside the video file
+    "MAX_EMBEDDED_BYTES",
+    "embedded_text",
+    "read_embedded",
+    "read_settings",
+    "image_sha256",
 ]

@@ -21,7 +21,7 @@ from i2v_nb.io.jsonsafe import MAX_METADATA_DEPTH, json_text, jsonable
 
 __all__ = ["SIDECAR_VERSION", "MAX_SIDECAR_BYTES", "MAX_METADATA_DEPTH", "MAX_METADATA_ITEMS",
            "MAX_SIDE", "MAX_NUM_FRAMES", "sidecar_text", "sidecar_path", "parse_sidecar",
-           "read_sidecar"]
+           "parse_sidecar_bytes", "read_sidecar"]
 
 #: Version of the sidecar layout written (its ``"i2v_nb_sidecar"`` field).
 SIDECAR_VERSION = 1
@@ -198,6 +198,18 @@ def parse_sidecar(path: str | os.PathLike) -> tuple[dict | None, list[str]]:
             raw = f.read(MAX_SIDECAR_BYTES + 1)
     except OSError as e:
         return None, [f"cannot be read ({type(e).__name__}: {e})"]
+    return parse_sidecar_bytes(raw)
+
+
+def parse_sidecar_bytes(raw: bytes) -> tuple[dict | None, list[str]]:
+    """Validate the bytes of a sidecar document (untrusted input), wherever they were stored:
+    a sidecar file (:func:`parse_sidecar`) or a tag inside the video
+    (:func:`~i2v_nb.io.embedded.read_embedded`). Returns ``(document, problems)`` as
+    :func:`parse_sidecar` does, and never raises for bad content.
+
+    >>> parse_sidecar_bytes(b'{"fps": 12.5, "width": -3}')
+    ({'fps': 12.5}, ["field 'width' is -3, outside 1…65535"])
+    """
     if len(raw) > MAX_SIDECAR_BYTES:
         return None, [f"is above the {MAX_SIDECAR_BYTES:,}-byte limit"]
     try:

@@ -1,5 +1,6 @@
-"""Video files: write frames as mp4, webm, gif or webp, and decode them back (with the
-metadata their JSON sidecar stores). Knows nothing of :class:`~i2v_nb.clip.Clip`, which wraps
+"""Video files: write frames as mp4, webm, gif or webp (with the run's settings embedded when
+given), and decode them back (with the metadata their JSON sidecar, or else the file itself,
+stores). Knows nothing of :class:`~i2v_nb.clip.Clip`, which wraps
 these (``Clip.save``, ``i2v_nb.clip.read_video``).
 
 >>> import numpy as np
@@ -16,7 +17,7 @@ import pathlib
 import re
 import tempfile
 import warnings
-from typing import Any, BinaryIO, Literal, NamedTuple
+from typing import Any, BinaryIO, Literal, Mapping, NamedTuple
 
 import numpy as np
 
@@ -25,7 +26,8 @@ from i2v_nb.errors import SidecarWarning, VideoInputError, VideoTruncatedWarning
 from i2v_nb.io.checks import (DEFAULT_MAX_PIXELS, MAX_SIDE_BY_FORMAT, WEBP_MAX_TOTAL_MS,
                               check_crf, check_fps, check_positive_int, check_video_suffix)
 from i2v_nb.io.ffmpeg import ffmpeg_error_line, pad_even, setup_ffmpeg
-from i2v_nb.io.sidecar import read_sidecar
+from i2v_nb.io.embedded import (embed_ffmpeg_args, embed_pillow_options, embedded_text,
+                                read_settings)
 
 __all__ = ["DEFAULT_MAX_VIDEO_BYTES", "write_video", "write_animation", "read_frames",
            "DecodedVideo"]
@@ -50,12 +52,14 @@ def _durations_ms(count: int, fps: float, unit_ms: int) -> list[int]:
 
 
 def write_animation(target: PathLike | BinaryIO, frames: np.ndarray, fps: float,
-                    fmt: Literal["GIF", "WEBP"]) -> None:
+                    fmt: Literal["GIF", "WEBP"], *, embed_text: str | None = None) -> None:
     """Write ``(T, H, W, 3)`` uint8 frames as a looping GIF or WebP animation to ``target`` (a
     path or a binary file object): the one GIF/WebP writer, used by :func:`write_video` and by
     :meth:`~i2v_nb.clip.Clip.gif_data_uri`. Frame delays follow ``fps`` exactly on average
     (quantised to the format's unit); ``fps`` must be within the format's
     :data:`~i2v_nb.io.checks.FPS_LIMITS` for browsers to play it at that speed (not checked here).
+    ``embed_text`` (from :func:`~i2v_nb.io.embedded.embedded_text`) is stored inside the file
+    (GIF: a comment; WebP: XMP).
 
     >>> import io
     >>> buf = io.BytesIO()
@@ -66,19 +70,22 @@ def write_animation(target: PathLike | BinaryIO, frames: np.ndarray, fps: float,
     from PIL import Image
 
     images = [Image.fromarray(f) for f in frames]
+    extra = {} if embed_text is None else embed_pillow_options(embed_text, fmt)
     if fmt == "GIF":
         duration = _durations_ms(len(images), fps, 10)  # GIF delays are centiseconds
         # one adaptive palette per frame keeps colours; dithering off keeps frames stable
         images = [im.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                               dither=Image.Dither.NONE) for im in images]
         images[0].save(target, format="GIF", save_all=True, append_images=images[1:],
-                       duration=duration, loop=0, disposal=1, optimize=False)
+                       duration=duration, loop=0, disposal=1, optimize=False, **extra)
     else:
         images[0].save(target, format="WEBP", save_all=True, append_images=images[1:],
-                       duration=_durations_ms(len(images), fps, 1), loop=0, quality=90, method=4)
+                       duration=_durations_ms(len(images), fps, 1), loop=0, quality=90, method=4,
+                       **extra)
 
 
-def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pathlib.Path:
+def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18,
+                embed: Mapping[str, Any] | None = None) -> pathlib.Path:
     """Write frames to ``path`` as mp4 (H.264, yuv420p), webm (VP9), gif or webp, by suffix.
 
     The file appears atomically (written to a temporary file in the same folder, then renamed),
@@ -86,6 +93,11 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
     022). Odd sizes are padded to even ones (by repeating the last row/column) for mp4 and webm.
     Everything is checked before any work: the suffix, ``fps`` against that format's limits
     (:func:`check_fps`), the frames, ``crf`` and the sizes GIF/WebP can hold.
+
+    With ``embed`` (a sidecar document: what :meth:`Clip.sidecar <i2v_nb.clip.Clip.sidecar>`
+    gives), the run's settings travel inside the file too: mp4/webm as the container's
+    ``comment`` tag, gif as a comment, webp as XMP (see :mod:`i2v_nb.io.embedded`; at most
+    :data:`~i2v_nb.io.embedded.MAX_EMBEDDED_BYTES`, larger metadata values become a note).
 
     >>> import numpy as np
     >>> write_video("/tmp/grey.mp4", np.full((8, 32, 32, 3), 128, np.uint8), fps=8)  # doctest: +SKIP
@@ -96,6 +108,7 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
         frames: ``(T, H, W, 3)`` uint8 (or anything :func:`i2v_nb._media.as_frames` accepts).
         fps: frames per second (GIF: at most 50, WebP: at most 90.9; see :data:`FPS_LIMITS`).
         crf: H.264/VP9 quality, 0…51 (lower is better; 18 is visually lossless).
+        embed: a sidecar document to store inside the file, or None.
 
     Returns:
         The path written.
@@ -113,6 +126,7 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
     fps = check_fps(fps, suffix=suffix)
     crf = check_crf(crf)
     frames = as_frames(frames)
+    text = None if embed is None else embedded_text(embed)
     count, height, width = frames.shape[:3]
     if suffix in MAX_SIDE_BY_FORMAT and max(width, height) > MAX_SIDE_BY_FORMAT[suffix]:
         raise VideoInputError(f"frames of {width}×{height} cannot be written as {suffix}: its "
@@ -134,7 +148,8 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
         if suffix in (".mp4", ".webm"):
             codec = "h264" if suffix == ".mp4" else "vp9"
             try:
-                mediapy.write_video(tmp, pad_even(frames), fps=fps, codec=codec, crf=crf)
+                mediapy.write_video(tmp, pad_even(frames), fps=fps, codec=codec, crf=crf,
+                                    ffmpeg_args=[] if text is None else embed_ffmpeg_args(text))
             except RuntimeError as e:  # ffmpeg failed: its stderr is in the message
                 detail = re.sub(r"^Error writing '[^']*':\s*", "", str(e))
                 detail = ffmpeg_error_line(detail).replace(str(tmp), str(path))
@@ -143,7 +158,8 @@ def write_video(path: PathLike, frames: Any, fps: float, *, crf: int = 18) -> pa
                     f"{count} frames): {detail[:300]}; check the frame size, the free disk "
                     "space and that the folder is writable") from e
         else:
-            write_animation(tmp, frames, fps, "GIF" if suffix == ".gif" else "WEBP")
+            write_animation(tmp, frames, fps, "GIF" if suffix == ".gif" else "WEBP",
+                            embed_text=text)
         apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -310,7 +326,8 @@ class DecodedVideo(NamedTuple):
     frames: np.ndarray
     #: Frames per second: the sidecar's exact rate, else the container's.
     fps: float
-    #: ``metadata`` from the clip's sidecar (``{}`` when there is none).
+    #: ``metadata`` from the clip's sidecar, else from the settings embedded in the file
+    #: (``{}`` when neither has any).
     metadata: dict
 
 
@@ -335,7 +352,9 @@ def read_frames(path: PathLike, *, max_frames: int = 10_000,
     deeper than 32 levels or holding more than a million values; a file over 16 MiB, not UTF-8
     or not JSON) is left out with a :class:`~i2v_nb.errors.SidecarWarning` naming the file, the
     field and the rule, and what the video itself says is used instead (see
-    :func:`~i2v_nb.io.sidecar.parse_sidecar`). A frame rate the container states outside
+    :func:`~i2v_nb.io.sidecar.parse_sidecar`). When the sidecar is missing, or lacks a field,
+    the settings :func:`write_video` embedded in the file fill in (same rules, same warning;
+    see :func:`~i2v_nb.io.embedded.read_settings`). A frame rate the container states outside
     [MIN_FPS, MAX_FPS] becomes 24 (mp4/webm) or 10 (gif/webp).
 
     >>> frames, fps, metadata = read_frames("take1.mp4")       # doctest: +SKIP
@@ -372,8 +391,8 @@ def read_frames(path: PathLike, *, max_frames: int = 10_000,
     except OSError as e:
         raise VideoInputError(f"cannot read {desc} ({type(e).__name__}: {e})") from e
     suffix = check_video_suffix(path, action="read")
-    # validated: bad fields left out, with a warning
-    sidecar = read_sidecar(path, full=True, stacklevel=stacklevel + 1) or {}
+    # validated: bad fields left out, with a warning; the sidecar first, then the file's tag
+    sidecar = read_settings(path, stacklevel=stacklevel + 1) or {}
     reader = _read_pil_animation if suffix in (".gif", ".webp") else _read_ffmpeg
     try:
         frames, fps = reader(path, desc, int(max_frames), max_pixels, max_bytes, sidecar,

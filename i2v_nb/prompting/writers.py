@@ -55,7 +55,8 @@ def guess_family(name: str) -> str | None:
     """The model family a family name, model name or hub id names; ``None`` when it names none.
 
     Read from the words of the name alone (no registry lookup), first match wins: "framepack",
-    "stable-video" or "svd", "cogvideo", "ltx", "wan", "hunyuan"; a family name is its own family.
+    "stable-video" or "svd", "cogvideo", "ltx", "wan" or "skyreels" (SkyReels-V2 is built on
+    Wan 2.1 and prompted like it), "hunyuan"; a family name is its own family.
 
     >>> guess_family("Lightricks/LTX-Video"), guess_family("tiny-cogvideox"), guess_family("sora")
     ('ltx', 'cogvideox', None)
@@ -65,7 +66,7 @@ def guess_family(name: str) -> str | None:
         return key
     for needle, fam in (("framepack", "framepack"), ("stable-video", "svd"), ("svd", "svd"),
                         ("cogvideo", "cogvideox"), ("ltx", "ltx"), ("wan", "wan"),
-                        ("hunyuan", "hunyuan")):
+                        ("skyreels", "wan"), ("hunyuan", "hunyuan")):
         if needle in key:
             return fam
     return None

@@ -32,6 +32,8 @@ _LAZY: dict[str, str] = {
     "models": "i2v_nb.synthesis.registry",
     "get_model": "i2v_nb.synthesis.registry",
     "ModelPreset": "i2v_nb.synthesis.registry",
+    "require_capability": "i2v_nb.synthesis.registry",
+    "CAPABILITIES": "i2v_nb.synthesis.capabilities",
     "tiny_pipeline": "i2v_nb.testing",
     "TINY_FAMILIES": "i2v_nb.testing",
     "TINY_DEFAULTS": "i2v_nb.testing",
@@ -56,6 +58,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.synthesis.backend import get_backend, register_backend
     from i2v_nb.synthesis.preview import plan_preview, render_preview, validate_preview_params
-    from i2v_nb.synthesis.registry import ModelPreset, get_model, models
+    from i2v_nb.synthesis.capabilities import CAPABILITIES
+    from i2v_nb.synthesis.registry import ModelPreset, get_model, models, require_capability
     from i2v_nb.synthesis.request import GenerationRequest
     from i2v_nb.testing import TINY_DEFAULTS, TINY_FAMILIES, tiny_pipeline

@@ -136,7 +136,8 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
              progress: ProgressFn | None = None, stop: threading.Event | None = None,
              history: History | str | os.PathLike | None = None, enhance_prompt: bool = True,
              depth: np.ndarray | None = None, masks: Mapping[str, np.ndarray] | None = None,
-             backend_options: Mapping[str, Any] | None = None, **params: Any) -> Clip:
+             backend_options: Mapping[str, Any] | None = None, last_image: Any = None,
+             keyframes: Mapping[int, Any] | None = None, **params: Any) -> Clip:
     """Make a clip from an image and a motion prompt.
 
     Steps: check everything that needs no image before any work — the seed, the model
@@ -171,6 +172,12 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
         backend_options: options for the backend that are not model parameters, e.g.
             ``{"profile": "low-vram", "device": "cuda"}`` for diffusers (``profile=``,
             ``dtype=``, ``device=``, ``previews=`` given as keywords land here too).
+        last_image: a last frame (anything ``load_image`` reads), for models with the
+            ``"last_frame"`` capability (``i2v_nb.models(can="last_frame")``); fitted like the
+            picture. FLF2V models need one.
+        keyframes: ``{frame index: picture}`` for models with the ``"keyframes"`` capability
+            (LTX-Video 0.9.8): indices from 1 to ``num_frames - 1``, or negative ones from the
+            end (``-1``: the last frame).
         **params: model parameters (``num_frames``, ``fps``, ``width``, ``height``, and per model:
             ``num_inference_steps``, ``guidance_scale``, ``motion_bucket_id``...; for the preview:
             ``loop``, ``intensity``, ``speed``, ``camera``, ``parallax``, ``fit``...).
@@ -183,15 +190,16 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
 
     Raises:
         ImageInputError: the image cannot be loaded.
-        ParameterError: unknown model, impossible parameters or backend options, or a clip
-            too large for memory (raised before the image is loaded when the image is not
-            needed to tell).
+        ParameterError: unknown model, impossible parameters or backend options, a clip too
+            large for memory (raised before the image is loaded when the image is not needed
+            to tell), or a ``last_image``/``keyframes`` the model cannot take (the message
+            names the models that can).
         GenerationStopped: ``stop`` was set.
         ModelUnavailable, OutOfMemory: from GPU backends.
     """
     import i2v_nb
     from i2v_nb.clip import Clip
-    from i2v_nb.io import load_image
+    from i2v_nb.io import image_sha256, load_image
     from i2v_nb.prompting import build_prompt, parse_prompt
 
     t0 = time.perf_counter()
@@ -204,6 +212,8 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
         raise ParameterError(f"progress must be callable as progress(step, total, preview), got "
                              f"{type(progress).__name__}")
     preset = resolve_model(model)
+    given = {"last_image": last_image, "keyframes": keyframes}
+    _check_conditions(preset, {k: v for k, v in given.items() if v is not None})
     options = _check_backend_options(backend_options, params, preset.backend)
     run = _backend_for(preset)
     precheck = getattr(run, "precheck", None)
@@ -219,6 +229,10 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
             params[key] = value
     size_from_image = params.get("width") is None and params.get("height") is None
     used = preset.validate(**params)  # defaults are legal sizes: no warning when taken
+    if keyframes is not None:
+        from i2v_nb.synthesis.capabilities import check_keyframes
+
+        keyframes = check_keyframes(keyframes, int(used["num_frames"]))
     if callable(precheck):
         precheck(preset, options)  # e.g. no GPU for a real model: say so before loading anything
 
@@ -226,6 +240,7 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     source = load_image(image)
     t_load = time.perf_counter()
     fitted = _fit_source(preset, source, used, size_from_image)
+    conditions = _fit_conditions(last_image, keyframes, used)
     if preset.uses_prompt:
         model_prompt = built["prompt"] if enhance_prompt else user_prompt
         negative = params.get("negative_prompt") or built.get("negative_prompt")
@@ -238,7 +253,7 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     request = GenerationRequest(
         image=fitted, spec=spec, preset=preset, params=used, seed=seed, prompt=model_prompt,
         negative_prompt=negative, user_prompt=user_prompt, progress=progress, stop=stop,
-        depth=depth, masks=masks, options=options)
+        depth=depth, masks=masks, options=options, conditions=conditions)
     frames, backend_meta = run(request)
     t_run = time.perf_counter()
 
@@ -261,12 +276,15 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
         "params": params_used,
         "enhance_prompt": bool(enhance_prompt),
         "source_size": list(source.size),
+        "source_sha256": image_sha256(source),  # what i2v_nb.restore checks an image against
         "timings": {
             "load_s": round(t_load - t0, 4),
             "prepare_s": round(t_prep - t_load, 4),
             "run_s": round(t_run - t_prep, 4),
         },
         "backend_options": options,
+        "conditions": {"last_image": last_image is not None,
+                       "keyframes": sorted(keyframes or {})},
         "backend_info": backend_meta if isinstance(backend_meta, dict) else {},
         "i2v_nb_version": i2v_nb.__version__,
         "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -277,6 +295,30 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     if history is not None:
         clip.metadata["history_id"] = history.add(clip)
     return clip
+
+
+def _check_conditions(preset: ModelPreset, given: Mapping[str, Any]) -> None:
+    """Refuse, before any work, a ``last_image``/``keyframes`` the model cannot take, or a
+    request without the one it needs (the one rule: ``registry.check_request_capabilities``)."""
+    from i2v_nb.synthesis.capabilities import INPUT_CAPABILITIES
+    from i2v_nb.synthesis.registry import check_request_capabilities
+
+    check_request_capabilities(preset, [INPUT_CAPABILITIES[key] for key in given])
+
+
+def _fit_conditions(last_image: Any, keyframes: Mapping[int, Any] | None,
+                    used: Mapping[str, Any]) -> dict[str, Any]:
+    """The extra pictures loaded and fitted (centre crop) to the clip's final size."""
+    if last_image is None and not keyframes:
+        return {}
+    from i2v_nb.io import fit_image, load_image
+
+    def fit(picture: Any) -> Image:
+        return fit_image(load_image(picture), int(used["width"]), int(used["height"]),
+                         mode="crop", multiple_of=1)
+
+    return {"last_image": None if last_image is None else fit(last_image),
+            "keyframes": {i: fit(p) for i, p in (keyframes or {}).items()}}
 
 
 def _fit_source(preset: ModelPreset, source: Image, used: dict[str, Any],

@@ -13,6 +13,12 @@ profile     diffusers switches
 ``auto``    the fastest profile whose rough VRAM need (``preset.vram_gb``) fits the free memory.
 =========== ====================================================================================
 
+Models whose denoising is shared by experts that take turns (Wan 2.2 A14B: ``transformer`` for
+the high-noise steps, ``transformer_2`` for the low-noise ones; ``preset.experts``) hold both on
+the GPU under ``fast``; ``balanced``'s model offload chains them (calling one moves the other
+back to the CPU) and ``low-vram`` streams layers, so only the active expert is on the GPU. The
+switches list says so (``"experts one at a time: transformer, transformer_2"``).
+
 Profiles change where weights live, not the maths, so a seed gives the same clip under every
 profile -- except for SVD, whose temporal VAE decoder mixes the frames decoded together: its
 ``decode_chunk_size`` (8 / 4 / 2 by profile, or set it yourself) changes the frames. The value
@@ -128,7 +134,7 @@ def decode_chunk_size(profile: str, num_frames: int) -> int:
 
 
 def apply_profile(pipe: Any, profile: str, *, family: str, device: str,
-                  supports_tiling: bool = True) -> list[str]:
+                  supports_tiling: bool = True, experts: tuple[str, ...] = ()) -> list[str]:
     """Apply a profile's switches to a loaded pipeline and return what was done, in words.
 
     On a CPU the offload switches (which need an accelerator) are skipped and the pipeline stays
@@ -140,6 +146,8 @@ def apply_profile(pipe: Any, profile: str, *, family: str, device: str,
         family: preset family; ``"svd"`` uses its own recipe (no VAE tiling).
         device: ``"cuda"`` (or another accelerator) or ``"cpu"``.
         supports_tiling: ``pipe.vae.enable_tiling()`` exists and works.
+        experts: denoisers that take turns (``preset.experts``); with two or more, the offload
+            profiles on a GPU add ``"experts one at a time: ..."`` to the switches.
 
     Returns:
         The switches applied, e.g. ``["model_cpu_offload", "vae_slicing", "vae_tiling"]``.
@@ -195,4 +203,7 @@ def apply_profile(pipe: Any, profile: str, *, family: str, device: str,
         else:
             move()
         vae_switches()
+    offloaded = any(d.startswith(("model_cpu_offload", "group_offload")) for d in done)
+    if len(experts) > 1 and offloaded:
+        done.append("experts one at a time: " + ", ".join(experts))
     return done

@@ -25,6 +25,8 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 from i2v_nb.errors import ParameterError
+from i2v_nb.synthesis.capabilities import check_capabilities
+from i2v_nb.synthesis.knob import Knob
 from i2v_nb.synthesis.numbers import MAX_FRAMES, MAX_SIDE
 from i2v_nb.synthesis.validation import validate_params
 
@@ -35,35 +37,6 @@ COMMON_PARAMS: tuple[str, ...] = (
     "width", "height", "num_frames", "fps", "num_inference_steps", "guidance_scale",
     "prompt", "negative_prompt",
 )
-
-
-@dataclass(frozen=True)
-class Knob:
-    """An extra, model-specific parameter: its default and legal range.
-
-    Args:
-        default: value used when the caller gives none (``None`` = decided at run time).
-        low, high: inclusive range; out-of-range values are clipped with a warning (refused
-            when ``strict``).
-        kind: ``"int"``, ``"float"``, ``"bool"`` or ``"choice"`` (one of ``choices``).
-        help: one line for tables, widgets and the messages about the knob.
-        choices: the legal strings of a ``"choice"`` knob.
-        strict: refuse out-of-range values instead of clipping them.
-        advanced: a keyword of :func:`~i2v_nb.synthesis.generate` that the widgets do not offer
-            as a control (the preview engine's ``camera``, ``parallax``, ``fit``...).
-
-    >>> Knob(0.5, 0.0, 1.0, "float", "how much").high
-    1.0
-    """
-
-    default: Any
-    low: float | None = None
-    high: float | None = None
-    kind: str = "float"
-    help: str = ""
-    choices: tuple[str, ...] | None = None
-    strict: bool = False
-    advanced: bool = False
 
 
 def _freeze(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -127,7 +100,19 @@ class ModelPreset:
         base_hub_id: repo the pipeline itself is loaded from when it differs from ``hub_id``
             (FramePack: the HunyuanVideo base; ``hub_id`` is then the transformer's repo).
         components: components loaded separately and handed to ``from_pretrained``:
-            name -> ``(library, class name, repo, subfolder, dtype)``.
+            name -> ``(library, class name, repo, subfolder, dtype)``; a subfolder ending in
+            ``.safetensors`` is a single file of the repo (``from_single_file``).
+        capabilities: what the model can do (:data:`~.capabilities.CAPABILITIES`);
+            ``needs``: the ones every request must use (FLF2V: ``"last_frame"``).
+        superseded_by: the preset that replaces this one (it keeps working), or ``None``.
+        pipeline_config: pipeline config values set after loading (Wan 2.2 A14B:
+            ``boundary_ratio``, where the high-noise expert hands over to the low-noise one).
+        scheduler_config: scheduler config values set after loading (``flow_shift``...).
+        experts: denoisers that take turns (``transformer``, ``transformer_2``): the offload
+            profiles keep only the active one on the GPU; ``fast`` holds both.
+        timesteps: a distilled model's own timesteps, passed when ``num_inference_steps`` is
+            their count.
+        upsampler: ``(pipeline class, repo)`` of an optional latent-upsampler second pass.
     """
 
     name: str
@@ -171,8 +156,23 @@ class ModelPreset:
     max_voxels: int | None = None
     max_fps: float | None = None
     ignored_params: tuple[str, ...] = ()
+    # the families creators use now (issue 13): what a model can do, what replaced it, and how
+    # its pipeline is set up after loading
+    capabilities: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()
+    superseded_by: str | None = None
+    pipeline_config: Mapping[str, Any] = field(default_factory=dict)
+    scheduler_config: Mapping[str, Any] = field(default_factory=dict)
+    experts: tuple[str, ...] = ()
+    timesteps: tuple[float, ...] | None = None
+    upsampler: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "capabilities", check_capabilities(self.capabilities))
+        object.__setattr__(self, "needs", check_capabilities(self.needs))
+        if not self.needs <= self.capabilities:
+            raise ParameterError(f"{self.name}: needs {sorted(self.needs - self.capabilities)} "
+                                 "but does not list it among its capabilities")
         merged = {k: knob.default for k, knob in self.knobs.items()}
         merged.update(self.defaults)
         object.__setattr__(self, "defaults", _freeze(merged))
@@ -180,6 +180,8 @@ class ModelPreset:
         object.__setattr__(self, "vram_gb", _freeze(self.vram_gb))
         object.__setattr__(self, "component_dtypes", _freeze(self.component_dtypes))
         object.__setattr__(self, "components", _freeze(self.components))
+        object.__setattr__(self, "pipeline_config", _freeze(self.pipeline_config))
+        object.__setattr__(self, "scheduler_config", _freeze(self.scheduler_config))
 
     # ------------------------------------------------------------------ descriptions
     @property
@@ -326,7 +328,7 @@ class ModelPreset:
         """
         n = int(num_frames)
         if self.fixed_frames is not None:
-            return min(self.fixed_frames, key=lambda v: (abs(v - n), v))
+            return min(self.fixed_frames, key=lambda v: (abs(v - n), -v))  # ties go up
         lo, hi = self.frame_range(latent_window_size=latent_window_size)
         s = self.frame_stride(latent_window_size=latent_window_size)
         nearest = math.floor((n - 1) / s + 0.5) * s + 1

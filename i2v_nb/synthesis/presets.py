@@ -1,7 +1,10 @@
 """The built-in model presets: data only (the engine that reads it is :mod:`.preset`).
 
 Pipeline classes and call argument names were checked in the diffusers 0.42.1 source
-(``diffusers/pipelines/{stable_video_diffusion,cogvideo,ltx,wan,hunyuan_video}``).
+(``diffusers/pipelines/{stable_video_diffusion,cogvideo,ltx,wan,hunyuan_video}``). The models
+creators use now (Wan 2.2 A14B, Wan 2.1 FLF2V, LTX-Video 0.9.8 distilled, HunyuanVideo 1.5,
+CogVideoX 1.5, SkyReels-V2) are in :mod:`.presets_current`; the presets they supersede keep
+working and say so (``superseded_by``). Every preset lists its ``capabilities``.
 VRAM figures are rough public estimates (GB, one clip at the default settings), not measurements.
 
 The CPU preview engine is a preset like the others (:data:`PREVIEW_PRESET`): its frame and size
@@ -22,6 +25,7 @@ from typing import Any
 
 from i2v_nb.prompting import CAMERA_MOVES
 from i2v_nb.synthesis.preset import Knob, ModelPreset
+from i2v_nb.synthesis.presets_current import CURRENT_PRESETS, hunyuan15_sizes
 
 __all__ = ["BUILTIN_PRESETS", "REAL_PRESETS", "TINY_PRESETS", "PREVIEW_PRESET"]
 
@@ -77,7 +81,7 @@ PREVIEW_PRESET = ModelPreset(
     knobs=_PREVIEW_KNOBS, min_frames=1, max_frames=1000, max_frames_asked=1000,
     ui_max_frames=240, size_multiple=2, size_rounding="up", min_side=16, max_side=4096,
     auto_long_side=512, max_pixels=4096 * 4096, max_voxels=600_000_000, max_fps=240.0,
-    ignored_params=("num_inference_steps", "guidance_scale"),
+    ignored_params=("num_inference_steps", "guidance_scale"), capabilities={"text_prompt"},
     vram_gb={"fast": 0, "balanced": 0, "low-vram": 0}, licence="Apache-2.0 (i2v_nb)",
     description="CPU preview engine: camera moves and simple animation from the prompt, seconds")
 
@@ -114,7 +118,8 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
         knobs={**_COG_KNOBS, "use_dynamic_cfg": Knob(True, kind="bool",
                                                        help="cosine guidance schedule")},
         fixed_frames=(49,), min_frames=49, max_frames=49, size_multiple=16,
-        fixed_sizes=((720, 480),), max_pixels=720 * 480,
+        fixed_sizes=((720, 480),), max_pixels=720 * 480, capabilities={"text_prompt"},
+        superseded_by="cogvideox1.5-5b-i2v",
         vram_gb={"fast": 33, "balanced": 11, "low-vram": 5},
         licence="CogVideoX License", licence_url="https://huggingface.co/THUDM/CogVideoX-5b-I2V/blob/main/LICENSE",
         description="CogVideoX 5B image-to-video: 49 frames at 8 fps, only 720x480"),
@@ -125,6 +130,7 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
                       guidance_scale=3.0),
         knobs=_LTX_KNOBS, frame_step=8, min_frames=9, max_frames=257, size_multiple=32,
         max_pixels=1280 * 720, vram_gb={"fast": 18, "balanced": 10, "low-vram": 5},
+        capabilities={"text_prompt"}, superseded_by="ltx-video-0.9.8-2b-distilled",
         licence="LTX-Video Open Weights License",
         licence_url="https://huggingface.co/Lightricks/LTX-Video/blob/main/LICENSE",
         fps_conditions=True,
@@ -135,7 +141,8 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
         defaults=dict(width=832, height=480, num_frames=81, fps=16, num_inference_steps=50,
                       guidance_scale=5.0),
         frame_step=4, min_frames=5, max_frames=81, size_multiple=16, max_pixels=832 * 480,
-        vram_gb={"fast": 48, "balanced": 32, "low-vram": 12},
+        vram_gb={"fast": 48, "balanced": 32, "low-vram": 12}, capabilities={"text_prompt"},
+        superseded_by="wan2.2-i2v-a14b",
         licence="Apache-2.0", licence_url="https://huggingface.co/Wan-AI/Wan2.1-I2V-14B-480P-Diffusers",
         description="Wan 2.1 I2V 14B at 480p: 81 frames at 16 fps, 4k+1 frames, multiple of 16"),
     ModelPreset(
@@ -144,7 +151,8 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
         defaults=dict(width=1280, height=720, num_frames=81, fps=16, num_inference_steps=50,
                       guidance_scale=5.0),
         frame_step=4, min_frames=5, max_frames=81, size_multiple=16, max_pixels=1280 * 720,
-        vram_gb={"fast": 64, "balanced": 40, "low-vram": 16},
+        vram_gb={"fast": 64, "balanced": 40, "low-vram": 16}, capabilities={"text_prompt"},
+        superseded_by="wan2.2-i2v-a14b",
         licence="Apache-2.0", licence_url="https://huggingface.co/Wan-AI/Wan2.1-I2V-14B-720P-Diffusers",
         description="Wan 2.1 I2V 14B at 720p: 81 frames at 16 fps, 4k+1 frames, multiple of 16"),
     ModelPreset(
@@ -153,7 +161,7 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
         defaults=dict(width=1280, height=704, num_frames=121, fps=24, num_inference_steps=50,
                       guidance_scale=5.0),
         frame_step=4, min_frames=5, max_frames=121, size_multiple=32, max_pixels=1280 * 704,
-        vram_gb={"fast": 32, "balanced": 20, "low-vram": 8},
+        vram_gb={"fast": 32, "balanced": 20, "low-vram": 8}, capabilities={"text_prompt"},
         licence="Apache-2.0", licence_url="https://huggingface.co/Wan-AI/Wan2.2-TI2V-5B-Diffusers",
         description="Wan 2.2 TI2V 5B: 121 frames at 24 fps, 720p, sizes multiple of 32"),
     ModelPreset(
@@ -164,6 +172,7 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
                       guidance_scale=6.0),
         knobs=_HUNYUAN_KNOBS, frame_step=4, min_frames=5, max_frames=129, size_multiple=16,
         max_pixels=1280 * 720, vram_gb={"fast": 60, "balanced": 40, "low-vram": 14},
+        capabilities={"text_prompt"}, superseded_by="hunyuanvideo-1.5-i2v-480p",
         licence="Tencent Hunyuan Community License",
         licence_url="https://huggingface.co/tencent/HunyuanVideo-I2V/blob/main/LICENSE",
         description="HunyuanVideo I2V 13B: 129 frames at 720p, 4k+1 frames, multiple of 16"),
@@ -186,10 +195,14 @@ REAL_PRESETS: tuple[ModelPreset, ...] = (
                                           "latent frames per section (4x as many video frames)")},
         min_frames=5, max_frames=1801, size_multiple=16, max_pixels=640 * 640,
         vram_gb={"fast": 45, "balanced": 30, "low-vram": 8},
+        # HunyuanVideoFramepackPipeline takes last_image (its default inverted_anti_drifting
+        # sampling is the one that accepts it)
+        capabilities={"text_prompt", "last_frame", "long_video"},
         licence="Tencent Hunyuan Community License (HunyuanVideo base)",
         licence_url="https://huggingface.co/tencent/HunyuanVideo/blob/main/LICENSE",
         description="FramePack (HunyuanVideo 13B, next-frame-section packing): long clips made "
                     "in sections of 4*latent_window_size frames"),
+    *CURRENT_PRESETS,
     PREVIEW_PRESET,
 )
 
@@ -205,6 +218,9 @@ def _tiny(twin: str, family: str, real: str, **changes: Any) -> ModelPreset:
         knobs=dict(base.knobs), frame_step=base.frame_step, size_multiple=base.size_multiple,
         fps_conditions=base.fps_conditions, supports_tiling=base.supports_tiling,
         min_frames=base.min_frames, max_frames=17, max_pixels=64 * 64, needs_gpu=False,
+        capabilities=base.capabilities, needs=base.needs, pipeline_config=base.pipeline_config,
+        scheduler_config=base.scheduler_config, experts=base.experts, timesteps=base.timesteps,
+        upsampler=base.upsampler,
         vram_gb={"fast": 0.1, "balanced": 0.1, "low-vram": 0.1},
         licence="Apache-2.0 (random weights)",
         description=f"tiny random-weight twin of {real} (same pipeline class; tests, offline)")
@@ -238,6 +254,36 @@ TINY_PRESETS: tuple[ModelPreset, ...] = (
     _tiny("hunyuan", "hunyuan", "hunyuanvideo-i2v",
           defaults=dict(width=16, height=16, num_frames=5, fps=24, num_inference_steps=2,
                         guidance_scale=6.0)),
+    # the families creators use now (issue 13)
+    _tiny("wan-a14b", "wan", "wan2.2-i2v-a14b",
+          defaults=dict(width=16, height=16, num_frames=5, fps=16, num_inference_steps=2,
+                        guidance_scale=3.5)),
+    _tiny("wan-flf2v", "wan", "wan2.1-flf2v-720p",
+          defaults=dict(width=16, height=16, num_frames=5, fps=16, num_inference_steps=2,
+                        guidance_scale=5.5)),
+    _tiny("ltx-condition", "ltx", "ltx-video-0.9.8-13b-distilled",
+          defaults=dict(width=32, height=32, num_frames=9, fps=24, num_inference_steps=2,
+                        guidance_scale=1.0)),
+    _tiny("cogvideox15", "cogvideox", "cogvideox1.5-5b-i2v", fixed_frames=(9, 17), frame_step=8,
+          min_frames=9,
+          fixed_sizes=((32, 32), (48, 32), (32, 48)), max_pixels=48 * 32,
+          defaults=dict(width=32, height=32, num_frames=9, fps=16, num_inference_steps=2,
+                        guidance_scale=6.0)),
+    _tiny("hunyuan15", "hunyuan", "hunyuanvideo-1.5-i2v-480p", fixed_sizes=hunyuan15_sizes(32),
+          defaults=dict(width=32, height=32, num_frames=5, fps=24, num_inference_steps=2,
+                        guidance_scale=6.0)),
+    _tiny("skyreels", "wan", "skyreels-v2-i2v-14b-540p",
+          defaults=dict(width=16, height=16, num_frames=9, fps=24, num_inference_steps=2,
+                        guidance_scale=5.0)),
+    _tiny("skyreels-flf2v", "wan", "skyreels-v2-flf2v-1.3b-540p",
+          defaults=dict(width=16, height=16, num_frames=9, fps=24, num_inference_steps=2,
+                        guidance_scale=5.0)),
+    _tiny("skyreels-df", "wan", "skyreels-v2-df-14b-540p",
+          knobs={**_BY_NAME["skyreels-v2-df-14b-540p"].knobs,
+                 "base_num_frames": Knob(9, 5, 17, "int", "frames per window"),
+                 "overlap_history": Knob(5, 1, 9, "int", "frames shared by consecutive windows")},
+          defaults=dict(width=16, height=16, num_frames=9, fps=24, num_inference_steps=2,
+                        guidance_scale=5.0)),
 )
 
 #: Every built-in preset, registered by :mod:`i2v_nb.synthesis.registry` in this order.

@@ -65,6 +65,9 @@ class GenerationRequest:
             ``device``, ``previews`` for diffusers; any key for a custom backend), checked by
             :func:`~i2v_nb.synthesis.backend.check_options`; read-only. They read as attributes
             too (``request.profile``), as before the request was typed.
+        conditions: more pictures the clip is conditioned on, fitted like ``image`` and checked
+            against the model's capabilities: ``last_image`` (a PIL image) and ``keyframes``
+            (``{frame index: PIL image}``); read-only, empty for most requests.
 
     ``model`` and ``family`` are the preset's ``name`` and ``family``.
     """
@@ -82,10 +85,12 @@ class GenerationRequest:
     depth: np.ndarray | None = None
     masks: Mapping[str, np.ndarray] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         object.__setattr__(self, "options", MappingProxyType(dict(self.options or {})))
+        object.__setattr__(self, "conditions", MappingProxyType(dict(self.conditions or {})))
 
     @property
     def model(self) -> str:

@@ -33,6 +33,7 @@ from i2v_nb.testing.defects import DEFECT_KINDS, PlantedDefect, plant_defect
 from i2v_nb.testing.tiny import (
     TINY_DEFAULTS,
     TINY_FAMILIES,
+    TINY_NEEDS,
     TINY_OUTPUT_FRAMES,
     TINY_PIPELINE_CLASSES,
     tiny_pipeline,
@@ -43,6 +44,7 @@ __all__ = [
     "TINY_DEFAULTS",
     "TINY_OUTPUT_FRAMES",
     "TINY_PIPELINE_CLASSES",
+    "TINY_NEEDS",
     "tiny_pipeline",
     "DEFECT_KINDS",
     "PlantedDefect",

@@ -14,6 +14,21 @@ Every family is called with its own argument names (checked in diffusers 0.42.1)
     framepack  as hunyuan, plus latent_window_size; num_frames is converted to the count that
                gives the validated number of sections (the pipeline makes 4*lws*k+1 frames)
 
+and, per pipeline class where one family has several (issue 13)::
+
+    WanImageToVideoPipeline with boundary_ratio (Wan 2.2 A14B)   + guidance_scale_2
+    LTXConditionPipeline          + image_cond_noise_scale; timesteps = the preset's distilled
+                                  ones when num_inference_steps is their count
+    SkyReelsV2DiffusionForcing... + base_num_frames, addnoise_condition, ar_step,
+                                  causal_block_size, fps; overlap_history once num_frames >
+                                  base_num_frames (longer clips are made in windows)
+    HunyuanVideo15ImageToVideo... only prompt, negative_prompt, num_frames, num_inference_steps:
+                                  the size is the picture's (fitted to a bucket), the guidance
+                                  its guider's (``conditions.configure_pipeline``)
+
+The pictures (``image``, ``last_image``, LTX's conditions) come from
+:func:`~i2v_nb.synthesis.diffusers_backend.conditions.condition_kwargs`.
+
 plus ``num_inference_steps``, ``generator``, ``output_type="np"`` and ``callback_on_step_end``
 (added by :func:`~i2v_nb.synthesis.diffusers_backend.run_pipeline`).
 """
@@ -48,6 +63,8 @@ def pipeline_kwargs(preset: ModelPreset, params: Mapping[str, Any], *, profile: 
     """
     fam = preset.family
     p = dict(params)
+    if preset.pipeline_class == "HunyuanVideo15ImageToVideoPipeline":
+        return _hunyuan15_kwargs(p, prompt, negative_prompt)
     kw: dict[str, Any] = dict(height=int(p["height"]), width=int(p["width"]),
                               num_frames=int(p["num_frames"]),
                               num_inference_steps=int(p["num_inference_steps"]))
@@ -70,6 +87,10 @@ def pipeline_kwargs(preset: ModelPreset, params: Mapping[str, Any], *, profile: 
                   decode_timestep=float(p.get("decode_timestep") or 0.0))
         if p.get("decode_noise_scale") is not None:
             kw["decode_noise_scale"] = float(p["decode_noise_scale"])
+        if p.get("image_cond_noise_scale") is not None:  # LTXConditionPipeline
+            kw["image_cond_noise_scale"] = float(p["image_cond_noise_scale"])
+        if preset.timesteps and kw["num_inference_steps"] == len(preset.timesteps):
+            kw["timesteps"] = list(preset.timesteps)  # a distilled model's own schedule
     elif fam == "hunyuan":
         kw["true_cfg_scale"] = float(p.get("true_cfg_scale") or 1.0)
     elif fam == "framepack":
@@ -81,6 +102,42 @@ def pipeline_kwargs(preset: ModelPreset, params: Mapping[str, Any], *, profile: 
                   true_cfg_scale=float(p.get("true_cfg_scale") or 1.0))
     elif fam != "wan":
         raise ParameterError(f"no diffusers call recipe for family {fam!r}")
+    if p.get("guidance_scale_2") is not None:  # Wan 2.2 A14B: the low-noise expert's guidance
+        kw["guidance_scale_2"] = float(p["guidance_scale_2"])
+    if preset.pipeline_class == "SkyReelsV2DiffusionForcingImageToVideoPipeline":
+        kw.update(_diffusion_forcing_kwargs(preset, p, kw["num_frames"]))
+    return kw
+
+
+def _hunyuan15_kwargs(p: Mapping[str, Any], prompt: str | None,
+                      negative_prompt: str | None) -> dict[str, Any]:
+    """HunyuanVideo 1.5 I2V's arguments: no size (the picture's) and no guidance (its guider's)."""
+    kw: dict[str, Any] = dict(prompt=p.get("prompt", prompt) or "",
+                              num_frames=int(p["num_frames"]),
+                              num_inference_steps=int(p["num_inference_steps"]))
+    negative = p.get("negative_prompt", negative_prompt)
+    if negative:
+        kw["negative_prompt"] = negative
+    return kw
+
+
+def _diffusion_forcing_kwargs(preset: ModelPreset, p: Mapping[str, Any],
+                              num_frames: int) -> dict[str, Any]:
+    """SkyReels-V2 Diffusion Forcing: its window, noise and asynchrony arguments, and
+    ``overlap_history`` once the clip is longer than one window (the pipeline requires it)."""
+    base = int(p["base_num_frames"])
+    kw: dict[str, Any] = dict(base_num_frames=base, fps=int(p["fps"]),
+                              addnoise_condition=float(p["addnoise_condition"]),
+                              ar_step=int(p["ar_step"]))
+    if p.get("causal_block_size") is not None:
+        kw["causal_block_size"] = int(p["causal_block_size"])
+    if num_frames > base:
+        overlap = int(p["overlap_history"])
+        if (overlap - 1) // 4 >= (base - 1) // 4:
+            raise ParameterError(f"overlap_history={overlap} for {preset.name}: it must be "
+                                 f"shorter than a window (base_num_frames={base}) by at least "
+                                 "4 frames; 17 or 37 are the recommended values")
+        kw["overlap_history"] = overlap
     return kw
 
 

@@ -148,6 +148,9 @@ def _hub_files_only(preset: ModelPreset) -> bool:
     repos = [(preset.base_hub_id or preset.hub_id, "model_index.json")]
     for _lib, _cls, repo, subfolder, comp_dtype in preset.components.values():
         name = "config.json" if comp_dtype is not None else "preprocessor_config.json"
+        if subfolder and subfolder.endswith(".safetensors"):  # a single file of the repo
+            repos.append((repo, subfolder))
+            continue
         repos.append((repo, f"{subfolder}/{name}" if subfolder else name))
     modes = [hub_load_mode(repo, what=f"the weights of {preset.name}", filename=filename,
                            fallback=fallback) for repo, filename in repos if repo]
@@ -182,7 +185,7 @@ def _from_pretrained(preset: ModelPreset, dtype: Any, device: str, *,
         pipe = tiny_pipeline(preset.twin or preset.family, seed=0)
         if dtype != torch.float32:
             pipe.to(dtype=dtype)
-        return pipe
+        return _set_up(pipe, preset)
     import diffusers
 
     cls = getattr(diffusers, preset.pipeline_class or "", None)
@@ -207,20 +210,38 @@ def _from_pretrained(preset: ModelPreset, dtype: Any, device: str, *,
     try:
         for name, (library, cls_name, repo, subfolder, comp_dtype) in preset.components.items():
             comp_cls = getattr(importlib.import_module(library), cls_name)
-            extra: dict[str, Any] = {"subfolder": subfolder} if subfolder else {}
+            single = bool(subfolder) and str(subfolder).endswith(".safetensors")
+            extra: dict[str, Any] = {"subfolder": subfolder} if subfolder and not single else {}
             if local_files_only:
                 extra["local_files_only"] = True
             if comp_dtype is not None:  # models (processors take no dtype)
                 key = dtype_key if library.split(".")[0] == "diffusers" else "dtype"
                 extra[key] = torch.float32 if device == "cpu" else getattr(torch, comp_dtype)
-                extra["use_safetensors"] = True
-            kwargs[name] = comp_cls.from_pretrained(repo, **extra)
-        return cls.from_pretrained(preset.base_hub_id or preset.hub_id, **kwargs)
+                if not single:
+                    extra["use_safetensors"] = True
+            if single:  # e.g. LTX-Video 0.9.8 2B: one .safetensors file in Lightricks/LTX-Video
+                url = f"https://huggingface.co/{repo}/blob/main/{subfolder}"
+                kwargs[name] = comp_cls.from_single_file(url, **extra)
+            else:
+                kwargs[name] = comp_cls.from_pretrained(repo, **extra)
+        return _set_up(cls.from_pretrained(preset.base_hub_id or preset.hub_id, **kwargs), preset)
     except (OSError, ValueError, EnvironmentError) as exc:
         raise ModelUnavailable(
             f"could not load {preset.hub_id} ({preset.pipeline_class}): {exc}. Check the network, "
             f"accept the licence ({preset.licence}: {preset.licence_url or 'see the model page'}) "
             "and log in with `hf auth login` if the model is gated.") from exc
+
+
+def _set_up(pipe: Any, preset: ModelPreset) -> Any:
+    """The preset's pipeline and scheduler config values, set on a loaded pipeline (a twin
+    too, so tests run the preset's values): Wan 2.2 A14B's ``boundary_ratio`` (read from
+    ``pipe.config`` at every call), a scheduler's ``flow_shift``."""
+    if preset.pipeline_config:
+        pipe.register_to_config(**dict(preset.pipeline_config))
+    if preset.scheduler_config and getattr(pipe, "scheduler", None) is not None:
+        scheduler = pipe.scheduler
+        pipe.scheduler = type(scheduler).from_config(scheduler.config, **preset.scheduler_config)
+    return pipe
 
 
 def load_pipeline(model: str | ModelPreset, *, profile: str = "fast", dtype: str | None = None,
@@ -270,7 +291,8 @@ def load_pipeline(model: str | ModelPreset, *, profile: str = "fast", dtype: str
             if hasattr(pipe, "set_progress_bar_config"):
                 pipe.set_progress_bar_config(disable=True)  # our progress() replaces tqdm
             switches = memory.apply_profile(pipe, resolved, family=preset.family, device=device,
-                                            supports_tiling=preset.supports_tiling)
+                                            supports_tiling=preset.supports_tiling,
+                                            experts=preset.experts)
         except Exception as exc:
             if not is_oom(exc):
                 raise

@@ -13,15 +13,21 @@ The pipeline stays cached and usable (each call resets the scheduler and the int
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import numpy as np
 
 from i2v_nb._media import as_frames
 from i2v_nb.errors import GenerationStopped
 from i2v_nb.synthesis.diffusers_backend.call import latent_preview, pipeline_kwargs
+from i2v_nb.synthesis.diffusers_backend.conditions import (
+    call_sections,
+    condition_kwargs,
+    configure_pipeline,
+)
 from i2v_nb.synthesis.diffusers_backend.load import (
     PIPELINE_LOCK,
     load_pipeline,
@@ -56,6 +62,7 @@ def run_pipeline(
     dtype: str | None = None,
     device: str | None = None,
     previews: bool = False,
+    conditions: Mapping[str, Any] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Run a diffusers image-to-video model once and return ``(frames, metadata)``.
 
@@ -73,6 +80,8 @@ def run_pipeline(
         dtype: torch dtype name overriding the preset's (ignored on CPU: float32).
         device: ``"cuda"``/``"cpu"``...; default CUDA when present.
         previews: compute a latent preview for ``progress`` (a small GPU→CPU copy per step).
+        conditions: more pictures, already fitted to ``params``' size and checked against the
+            model's capabilities: ``last_image`` and ``keyframes`` (``{frame index: picture}``).
 
     Returns:
         ``frames``: ``(T, H, W, 3)`` uint8; ``metadata``: model, model_id, pipeline_class,
@@ -93,17 +102,29 @@ def run_pipeline(
     if params is None:
         params = preset.validate()
     # a direct call may pass any picture; generate's request carries one fitted already
-    fitted = _fit(image, int(params["width"]), int(params["height"]))
+    w, h = int(params["width"]), int(params["height"])
+    fitted = _fit(image, w, h)
+    from i2v_nb.synthesis.capabilities import INPUT_CAPABILITIES
+    from i2v_nb.synthesis.registry import check_request_capabilities
+
+    given = [key for key, value in (conditions or {}).items() if value]
+    check_request_capabilities(preset, [INPUT_CAPABILITIES[key] for key in given])
+    if conditions:
+        conditions = {"last_image": None if conditions.get("last_image") is None
+                      else _fit(conditions["last_image"], w, h),
+                      "keyframes": {i: _fit(p, w, h)
+                                    for i, p in (conditions.get("keyframes") or {}).items()}}
     return _run(preset, fitted, params, prompt=prompt, negative_prompt=negative_prompt,
                 seed=seed, progress=progress, stop=stop, profile=profile, dtype=dtype,
-                device=device, previews=previews, t_start=t_start)
+                device=device, previews=previews, t_start=t_start, conditions=conditions)
 
 
 def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
          prompt: str | None, negative_prompt: str | None, seed: int,
          progress: ProgressFn | None, stop: threading.Event | None, profile: str,
          dtype: str | None, device: str | None, previews: bool,
-         t_start: float) -> tuple[np.ndarray, dict[str, Any]]:
+         t_start: float, conditions: Mapping[str, Any] | None = None,
+         ) -> tuple[np.ndarray, dict[str, Any]]:
     """:func:`run_pipeline` on a picture already fitted to ``params``' size."""
     if stop is not None and stop.is_set():
         raise GenerationStopped(f"{preset.name}: stop was already set before generation began; "
@@ -113,10 +134,13 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
 
     kwargs = pipeline_kwargs(preset, params, profile=info["profile"], prompt=prompt,
                              negative_prompt=negative_prompt)
+    pictures = condition_kwargs(preset, params, image, conditions)
+    setup = configure_pipeline(pipe, preset, params)
     generator = torch.Generator(device="cpu").manual_seed(int(seed))
     state = {"steps": 0, "last_step_t": None}
     family = preset.family
-    sections = preset.sections(params["num_frames"], params.get("latent_window_size", 1))
+    sections = call_sections(kwargs, sections=preset.sections(
+        params["num_frames"], params.get("latent_window_size", 1)))
     steps_total = kwargs["num_inference_steps"] * sections
 
     def on_step_end(pipe_: Any, i: int, t: Any, cb_kwargs: dict) -> dict:
@@ -141,10 +165,8 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
     t_run = time.perf_counter()
     oom: tuple | None = None
     try:
-        with PIPELINE_LOCK:
-            out = pipe(image=image, generator=generator, output_type="np",
-                       callback_on_step_end=on_step_end,
-                       callback_on_step_end_tensor_inputs=["latents"], **kwargs)
+        with PIPELINE_LOCK, _step_hook(pipe, on_step_end) as hooks, _seeded(torch, seed, cuda):
+            out = pipe(generator=generator, output_type="np", **hooks, **pictures, **kwargs)
     except _StopRequested:
         _reset_after_abort(pipe)
         raise GenerationStopped(f"{preset.name}: stopped after step {state['steps']} of "
@@ -169,10 +191,11 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
     peak = torch.cuda.max_memory_allocated() / 1e9 if cuda else None
     import diffusers
 
+    shown = {k: v for k, v in pictures.items() if k in ("frame_index", "strength")}
     used = dict(kwargs)  # every argument passed to pipe(...), under the pipeline's names
-    used.update(fps=params["fps"], seed=int(seed), output_type="np",
+    used.update(fps=params["fps"], seed=int(seed), output_type="np", **setup, **shown,
                 num_frames=int(params["num_frames"]))  # FramePack: frames made, not its argument
-    call = {**kwargs, "seed": int(seed), "output_type": "np"}
+    call = {**kwargs, **shown, "seed": int(seed), "output_type": "np"}
     meta = {
         "backend": "diffusers",
         "model": preset.name,
@@ -196,10 +219,50 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
             "total_s": t_done - t_start,
         },
         "peak_gpu_memory_gb": peak,
+        "conditions": {"last_image": (conditions or {}).get("last_image") is not None,
+                       "keyframes": sorted((conditions or {}).get("keyframes") or {})},
         "diffusers_version": diffusers.__version__,
         "torch_version": torch.__version__,
     }
     return frames_u8, meta
+
+
+@contextlib.contextmanager
+def _step_hook(pipe: Any, on_step_end: Any) -> Iterator[dict[str, Any]]:
+    """The step callback as ``pipe(...)`` keywords, or, for a pipeline without
+    ``callback_on_step_end`` (HunyuanVideo 1.5), the same callback run after each
+    ``pipe.scheduler.step`` (an attribute of that scheduler object for this call only)."""
+    import inspect
+
+    if "callback_on_step_end" in inspect.signature(type(pipe).__call__).parameters:
+        yield dict(callback_on_step_end=on_step_end,
+                   callback_on_step_end_tensor_inputs=["latents"])
+        return
+    scheduler = pipe.scheduler
+    step = scheduler.step
+
+    def step_then_report(*args: Any, **kwargs: Any) -> Any:
+        out = step(*args, **kwargs)
+        latents = out[0] if isinstance(out, tuple) else getattr(out, "prev_sample", None)
+        on_step_end(pipe, None, None, {"latents": latents})
+        return out
+
+    scheduler.step = step_then_report
+    try:
+        yield {}
+    finally:
+        del scheduler.step  # back to the class's method
+
+
+@contextlib.contextmanager
+def _seeded(torch: Any, seed: int, cuda: bool) -> Iterator[None]:
+    """The global torch RNGs seeded from ``seed`` for the call, restored afterwards: some
+    pipelines draw noise without the generator (SkyReels Diffusion Forcing's
+    ``addnoise_condition`` uses ``torch.randn_like``), and the same seed must give the same clip."""
+    devices = [torch.cuda.current_device()] if cuda else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        yield
 
 
 def _fit(image: Any, width: int, height: int) -> Image:
@@ -244,9 +307,9 @@ def run_diffusers(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any
     """The diffusers backend: run a :class:`~i2v_nb.synthesis.request.GenerationRequest`.
 
     Reads the request's attributes: ``preset``, ``image`` (already fitted by ``generate``: used
-    as it is), ``params``, ``prompt``, ``negative_prompt``, ``seed``, ``progress``, ``stop`` and
-    the ``options`` ``profile``, ``dtype``, ``device``, ``previews``. Returns what
-    :func:`run_pipeline` returns.
+    as it is), ``params``, ``prompt``, ``negative_prompt``, ``seed``, ``progress``, ``stop``,
+    ``conditions`` (``last_image``, ``keyframes``: fitted too) and the ``options`` ``profile``,
+    ``dtype``, ``device``, ``previews``. Returns what :func:`run_pipeline` returns.
     """
     options = request.options
     return _run(get_model(request.preset), request.image, request.params,
@@ -254,7 +317,7 @@ def run_diffusers(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any
                 seed=int(request.seed), progress=request.progress, stop=request.stop,
                 profile=options.get("profile") or "auto", dtype=options.get("dtype"),
                 device=options.get("device"), previews=bool(options.get("previews", False)),
-                t_start=time.perf_counter())
+                t_start=time.perf_counter(), conditions=getattr(request, "conditions", None))
 
 
 run_diffusers.precheck = precheck  # type: ignore[attr-defined]

@@ -43,11 +43,40 @@ framepack    HunyuanVideoFramepackPipeline      as hunyuan, with Llama (no Llava
              (lllyasviel/FramePackI2V_HY)       SigLIP of 1 layer, 32 px, patch 8. 16x16,
                                                 one section (latent_window_size 2) -> 9
                                                 frames, 2 steps.
+wan-a14b     WanImageToVideoPipeline            Wan 2.2 A14B: two 1-layer experts             0.18
+             (Wan-AI/Wan2.2-I2V-A14B-           (transformer, transformer_2) switched at
+             Diffusers)                         boundary_ratio 0.9; no image encoder; Wan
+                                                2.1's VAE. 16x16, 5 frames, 2 steps.
+wan-flf2v    WanImageToVideoPipeline            as wan, with learned positions for the first  0.10
+             (Wan-AI/Wan2.1-FLF2V-14B-720P-     and the last frame's CLIP tokens (2 x 17);
+             diffusers)                         needs last_image. 16x16, 5 frames, 2 steps.
+ltx-         LTXConditionPipeline               the ltx twin's components (no dynamic         0.04
+condition    (Lightricks/LTX-Video-0.9.8-13B-   shifting: the pipeline sets its own
+             distilled, 2B)                     timesteps). 32x32, 9 frames, 2 steps.
+cogvideox15  CogVideoXImageToVideoPipeline      CogVideoX 1.5: rotary positions only,         0.14
+             (THUDM/CogVideoX1.5-5B-I2V)        temporal patch 2, ofs embedding.
+                                                32x32 (also 48x32, 32x48), 9 frames, 2 steps.
+hunyuan15    HunyuanVideo15ImageToVideo-        transformer 1 layer; VAE 16x/4x, 4 latent     0.34
+             Pipeline (hunyuanvideo-community/  channels; Qwen2.5-VL text model 2 layers
+             HunyuanVideo-1.5-480p_i2v)         (chat template cropped at 108 tokens, as
+                                                the real one); ByT5 bytes into a 2-layer T5;
+                                                SigLIP 1 layer; a CFG guider. Sizes: the
+                                                buckets of target_size 32. 5 frames, 2 steps.
+skyreels     SkyReelsV2ImageToVideoPipeline     Wan 2.1 I2V's layout in SkyReels' 1-layer     0.11
+             (Skywork/SkyReels-V2-I2V-14B-      transformer. 16x16, 9 frames, 2 steps.
+             540P-Diffusers)
+skyreels-    SkyReelsV2ImageToVideoPipeline     as skyreels, with first/last image-token      0.12
+flf2v        (...-FLF2V-1.3B-540P-Diffusers)    positions; needs last_image.
+skyreels-df  SkyReelsV2DiffusionForcing-        16 channels in, per-frame timesteps; windows  0.13
+             ImageToVideoPipeline (...-DF-14B-  of base_num_frames 9 overlapping by 5 for
+             540P-Diffusers)                    longer clips. 16x16, 9 frames, 2 steps.
 ===========  =================================  ============================================  ======
 
 Seconds per call: median of 5 calls with ``TINY_DEFAULTS``, ``output_type="np"`` and a step
 callback, float32, ``torch.set_num_threads(1)``, on the shared 2-core CPU machine these were
 written on (``python benchmarks/bench_tiny.py``; a later run under heavier load gave 0.14-0.69 s).
+The issue-13 twins' figures are the median ``pipeline_s`` of 5 ``generate`` calls with their
+presets' defaults (``tiny-<family>``), measured the same way (wan: 0.18 in that run).
 Building a twin takes 0.05-0.6 s once diffusers is imported. Use one torch thread for twins on
 a busy machine: with two threads the same calls took 1.5-4 s there, the threads spinning
 against other processes.
@@ -73,23 +102,27 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from i2v_nb.errors import ParameterError
-from i2v_nb.testing.tiny.cogvideox import build_cogvideox
+from i2v_nb.testing.tiny.cogvideox import build_cogvideox, build_cogvideox15
 from i2v_nb.testing.tiny.defaults import (
     TINY_DEFAULTS,
     TINY_FAMILIES,
+    TINY_NEEDS,
     TINY_OUTPUT_FRAMES,
     TINY_PIPELINE_CLASSES,
 )
 from i2v_nb.testing.tiny.hunyuan import build_framepack, build_hunyuan
-from i2v_nb.testing.tiny.ltx import build_ltx
+from i2v_nb.testing.tiny.hunyuan15 import build_hunyuan15
+from i2v_nb.testing.tiny.ltx import build_ltx, build_ltx_condition
+from i2v_nb.testing.tiny.skyreels import build_skyreels, build_skyreels_df, build_skyreels_flf2v
 from i2v_nb.testing.tiny.svd import build_svd
-from i2v_nb.testing.tiny.wan import build_wan, build_wan_ti2v
+from i2v_nb.testing.tiny.wan import build_wan, build_wan_a14b, build_wan_flf2v, build_wan_ti2v
 
 __all__ = [
     "TINY_FAMILIES",
     "TINY_DEFAULTS",
     "TINY_OUTPUT_FRAMES",
     "TINY_PIPELINE_CLASSES",
+    "TINY_NEEDS",
     "tiny_pipeline",
 ]
 
@@ -102,6 +135,14 @@ BUILDERS: dict[str, Callable[[int], Any]] = {
     "wan-ti2v": build_wan_ti2v,
     "hunyuan": build_hunyuan,
     "framepack": build_framepack,
+    "wan-a14b": build_wan_a14b,
+    "wan-flf2v": build_wan_flf2v,
+    "ltx-condition": build_ltx_condition,
+    "cogvideox15": build_cogvideox15,
+    "hunyuan15": build_hunyuan15,
+    "skyreels": build_skyreels,
+    "skyreels-flf2v": build_skyreels_flf2v,
+    "skyreels-df": build_skyreels_df,
 }
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TINY_FAMILIES", "TINY_DEFAULTS", "TINY_OUTPUT_FRAMES", "TINY_PIPELINE_CLASSES"]
+__all__ = ["TINY_FAMILIES", "TINY_DEFAULTS", "TINY_OUTPUT_FRAMES", "TINY_PIPELINE_CLASSES",
+           "TINY_NEEDS"]
 
 #: Families with a tiny twin (``tiny_pipeline(family)``); registry presets are ``tiny-<family>``.
 TINY_FAMILIES: tuple[str, ...] = (
@@ -19,6 +20,15 @@ TINY_FAMILIES: tuple[str, ...] = (
     "wan-ti2v",
     "hunyuan",
     "framepack",
+    # the families creators use now (issue 13)
+    "wan-a14b",
+    "wan-flf2v",
+    "ltx-condition",
+    "cogvideox15",
+    "hunyuan15",
+    "skyreels",
+    "skyreels-flf2v",
+    "skyreels-df",
 )
 
 #: family -> name of the diffusers pipeline class its twin (and its real model) uses.
@@ -30,7 +40,20 @@ TINY_PIPELINE_CLASSES: dict[str, str] = {
     "wan-ti2v": "WanImageToVideoPipeline",
     "hunyuan": "HunyuanVideoImageToVideoPipeline",
     "framepack": "HunyuanVideoFramepackPipeline",
+    "wan-a14b": "WanImageToVideoPipeline",
+    "wan-flf2v": "WanImageToVideoPipeline",
+    "ltx-condition": "LTXConditionPipeline",
+    "cogvideox15": "CogVideoXImageToVideoPipeline",
+    "hunyuan15": "HunyuanVideo15ImageToVideoPipeline",
+    "skyreels": "SkyReelsV2ImageToVideoPipeline",
+    "skyreels-flf2v": "SkyReelsV2ImageToVideoPipeline",
+    "skyreels-df": "SkyReelsV2DiffusionForcingImageToVideoPipeline",
 }
+
+#: family -> image inputs a call needs besides ``image`` (the FLF2V checkpoints learn positions
+#: for two images' tokens and fail without ``last_image``).
+TINY_NEEDS: dict[str, tuple[str, ...]] = {"wan-flf2v": ("last_image",),
+                                          "skyreels-flf2v": ("last_image",)}
 
 #: family -> the smallest valid call arguments for its twin (pass them with ``image=``, the prompt
 #: where the family takes one, ``generator=`` and ``output_type=``). Such a call returns
@@ -91,6 +114,62 @@ TINY_DEFAULTS: dict[str, dict[str, Any]] = {
         "latent_window_size": 2,
         "num_inference_steps": 2,
         "guidance_scale": 9.0,
+    },
+    "wan-a14b": {
+        "height": 16,
+        "width": 16,
+        "num_frames": 5,
+        "num_inference_steps": 2,
+        "guidance_scale": 3.5,
+    },
+    "wan-flf2v": {
+        "height": 16,
+        "width": 16,
+        "num_frames": 5,
+        "num_inference_steps": 2,
+        "guidance_scale": 5.5,
+    },
+    "ltx-condition": {
+        "height": 32,
+        "width": 32,
+        "num_frames": 9,
+        "num_inference_steps": 2,
+        "guidance_scale": 1.0,
+    },
+    "cogvideox15": {
+        "height": 32,
+        "width": 32,
+        "num_frames": 9,
+        "num_inference_steps": 2,
+        "guidance_scale": 6.0,
+    },
+    # no height/width (the size is the bucket nearest the picture's aspect ratio) and no
+    # guidance_scale (the pipeline's guider holds it)
+    "hunyuan15": {
+        "num_frames": 5,
+        "num_inference_steps": 2,
+    },
+    "skyreels": {
+        "height": 16,
+        "width": 16,
+        "num_frames": 9,
+        "num_inference_steps": 2,
+        "guidance_scale": 5.0,
+    },
+    "skyreels-flf2v": {
+        "height": 16,
+        "width": 16,
+        "num_frames": 9,
+        "num_inference_steps": 2,
+        "guidance_scale": 5.0,
+    },
+    "skyreels-df": {
+        "height": 16,
+        "width": 16,
+        "num_frames": 9,
+        "base_num_frames": 9,
+        "num_inference_steps": 2,
+        "guidance_scale": 5.0,
     },
 }
 

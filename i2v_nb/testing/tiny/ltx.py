@@ -1,4 +1,5 @@
-"""Tiny twin of LTX-Video (``LTXImageToVideoPipeline``).
+"""Tiny twins of LTX-Video: ``LTXImageToVideoPipeline`` (0.9.x I2V) and ``LTXConditionPipeline``
+(0.9.5+: conditions at any frame index; the 0.9.8 distilled checkpoints).
 
 >>> pipe = build_ltx(0)                                           # doctest: +SKIP
 """
@@ -9,16 +10,35 @@ from typing import Any
 
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
 
-__all__ = ["build_ltx"]
+__all__ = ["build_ltx", "build_ltx_condition"]
 
 
 def build_ltx(seed: int) -> Any:
     """The LTX-Video twin: a 1-layer transformer, a 32x/8x VAE, a 2-layer T5."""
+    from diffusers import LTXImageToVideoPipeline
+
+    return LTXImageToVideoPipeline(**_components(seed))
+
+
+def build_ltx_condition(seed: int) -> Any:
+    """The LTX condition twin (LTX-Video 0.9.8 distilled): the same components as the LTX-Video
+    twin in ``LTXConditionPipeline``, which takes images (or videos) at any frame index."""
+    from diffusers import LTXConditionPipeline
+
+    parts = _components(seed)
+    # LTXConditionPipeline sets its own timesteps and never passes the scheduler a `mu`, so its
+    # checkpoints run without dynamic shifting (set_timesteps raises otherwise)
+    parts["scheduler"] = type(parts["scheduler"]).from_config(parts["scheduler"].config,
+                                                              use_dynamic_shifting=False)
+    return LTXConditionPipeline(**parts)
+
+
+def _components(seed: int) -> dict[str, Any]:
+    """The tiny LTX components: transformer, 32x/8x VAE, scheduler, T5 and its tokenizer."""
     import torch
     from diffusers import (
         AutoencoderKLLTXVideo,
         FlowMatchEulerDiscreteScheduler,
-        LTXImageToVideoPipeline,
         LTXVideoTransformer3DModel,
     )
 
@@ -67,7 +87,7 @@ def build_ltx(seed: int) -> Any:
     tokenizer = t5_tokenizer()
     torch.manual_seed(seed + 2)
     text_encoder = tiny_t5(len(tokenizer))
-    return LTXImageToVideoPipeline(
+    return dict(
         scheduler=scheduler,
         vae=vae,
         text_encoder=text_encoder,

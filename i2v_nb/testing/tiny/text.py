@@ -16,8 +16,8 @@ import re
 import string
 from typing import Any
 
-__all__ = ["t5_tokenizer", "clip_tokenizer", "llama_tokenizer", "tiny_t5", "llama_config",
-           "clip_text_model"]
+__all__ = ["t5_tokenizer", "clip_tokenizer", "llama_tokenizer", "qwen_tokenizer", "tiny_t5",
+           "llama_config", "clip_text_model"]
 
 # Whole-word pieces; any other word is spelt out in single characters.
 _COMMON_WORDS = (
@@ -135,6 +135,38 @@ def llama_tokenizer() -> Any:
         pad_token="<pad>",
         unk_token="<unk>",
     )
+
+
+#: Qwen2's chat layout (system, user, then the assistant's turn), as HunyuanVideo 1.5 applies it.
+_QWEN_CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"
+    "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def qwen_tokenizer() -> Any:
+    """Qwen2-style tokenizer with a chat template, for the HunyuanVideo 1.5 twin: the template up
+    to the user's text is 108 tokens, as with Qwen2.5-VL (the pipeline crops that many), so the
+    prompt reaches the encoder's output whole. The system message's words are whole tokens but
+    "quantity", spelt out to make the count."""
+    from diffusers.pipelines.hunyuan_video1_5.pipeline_hunyuan_video1_5_image2video import (
+        HunyuanVideo15ImageToVideoPipeline,
+    )
+
+    system = HunyuanVideo15ImageToVideoPipeline._get_mllm_prompt_embeds.__defaults__[2]
+    tok = _unigram_tokenizer(
+        specials=["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<unk>"],
+        template="$A",
+        extra_tokens=("\n",),
+        words=" ".join(w for w in re.findall(r"[a-z]+", system.lower()) if w != "quantity")
+        + " system user assistant",
+        model_max_length=4096,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        unk_token="<unk>",
+    )
+    tok.chat_template = _QWEN_CHAT_TEMPLATE
+    return tok
 
 
 def tiny_t5(vocab_size: int, d_model: int = 32) -> Any:

@@ -1,4 +1,4 @@
-"""Tiny twins of Wan 2.1 I2V and Wan 2.2 TI2V (``WanImageToVideoPipeline``).
+"""Tiny twins of Wan 2.1 I2V / FLF2V and Wan 2.2 TI2V / I2V-A14B (``WanImageToVideoPipeline``).
 
 >>> pipe = build_wan(0)                                           # doctest: +SKIP
 """
@@ -9,10 +9,12 @@ from typing import Any
 
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
 
-__all__ = ["build_wan", "build_wan_ti2v"]
+__all__ = ["build_wan", "build_wan_ti2v", "build_wan_a14b", "build_wan_flf2v", "wan21_vae",
+           "wan_scheduler", "clip_image_encoder"]
 
 
-def _wan_transformer(*, in_channels: int, out_channels: int, image_dim: int | None) -> Any:
+def _wan_transformer(*, in_channels: int, out_channels: int, image_dim: int | None,
+                     pos_embed_seq_len: int | None = None) -> Any:
     from diffusers import WanTransformer3DModel
 
     return WanTransformer3DModel(
@@ -29,37 +31,36 @@ def _wan_transformer(*, in_channels: int, out_channels: int, image_dim: int | No
         qk_norm="rms_norm_across_heads",
         rope_max_seq_len=32,
         image_dim=image_dim,
+        pos_embed_seq_len=pos_embed_seq_len,
     )
 
 
-def _wan_scheduler() -> Any:
+def wan_scheduler(flow_shift: float = 3.0) -> Any:
     from diffusers import UniPCMultistepScheduler
 
     # The scheduler config of the Wan I2V Diffusers checkpoints (480P: flow_shift 3.0).
     return UniPCMultistepScheduler(
-        prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0
+        prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=flow_shift
     )
 
 
-def build_wan(seed: int) -> Any:
-    """The Wan 2.1 I2V twin: CLIP image encoder, 8x/4x VAE with z_dim 16."""
-    import torch
-    from diffusers import AutoencoderKLWan, WanImageToVideoPipeline
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+def wan21_vae() -> Any:
+    from diffusers import AutoencoderKLWan
 
-    torch.manual_seed(seed)
-    vae = AutoencoderKLWan(  # 8x spatial, 4x temporal, z_dim 16: Wan 2.1's VAE layout
+    return AutoencoderKLWan(  # 8x spatial, 4x temporal, z_dim 16: Wan 2.1's VAE layout
         base_dim=3,
         z_dim=16,
         dim_mult=[1, 1, 1, 1],
         num_res_blocks=1,
         temperal_downsample=[False, True, True],
     )
-    torch.manual_seed(seed + 1)
-    # in = noise (16) + mask (4 = temporal compression) + image latents (16), as Wan 2.1 I2V.
-    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=8)
-    torch.manual_seed(seed + 2)
-    image_encoder = CLIPVisionModel(
+
+
+def clip_image_encoder() -> tuple[Any, Any]:
+    """A 2-layer, 8-wide CLIP vision tower at 32 px, patch 8 (17 tokens), and its processor."""
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    encoder = CLIPVisionModel(
         CLIPVisionConfig(
             hidden_size=8,
             projection_dim=8,
@@ -70,7 +71,21 @@ def build_wan(seed: int) -> Any:
             patch_size=8,
         )
     ).eval()
-    image_processor = CLIPImageProcessor(crop_size=32, size=32)
+    return encoder, CLIPImageProcessor(crop_size=32, size=32)
+
+
+def build_wan(seed: int) -> Any:
+    """The Wan 2.1 I2V twin: CLIP image encoder, 8x/4x VAE with z_dim 16."""
+    import torch
+    from diffusers import WanImageToVideoPipeline
+
+    torch.manual_seed(seed)
+    vae = wan21_vae()
+    torch.manual_seed(seed + 1)
+    # in = noise (16) + mask (4 = temporal compression) + image latents (16), as Wan 2.1 I2V.
+    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=8)
+    torch.manual_seed(seed + 2)
+    image_encoder, image_processor = clip_image_encoder()
     tokenizer = t5_tokenizer()
     torch.manual_seed(seed + 3)
     text_encoder = tiny_t5(len(tokenizer))
@@ -78,7 +93,7 @@ def build_wan(seed: int) -> Any:
         tokenizer=tokenizer,
         text_encoder=text_encoder,
         vae=vae,
-        scheduler=_wan_scheduler(),
+        scheduler=wan_scheduler(),
         image_processor=image_processor,
         image_encoder=image_encoder,
         transformer=transformer,
@@ -115,11 +130,68 @@ def build_wan_ti2v(seed: int) -> Any:
         tokenizer=tokenizer,
         text_encoder=text_encoder,
         vae=vae,
-        scheduler=_wan_scheduler(),
+        scheduler=wan_scheduler(),
         image_processor=None,
         image_encoder=None,
         transformer=transformer,
         transformer_2=None,
         boundary_ratio=None,
         expand_timesteps=True,
+    )
+
+
+def build_wan_a14b(seed: int) -> Any:
+    """The Wan 2.2 I2V-A14B twin: two experts (``transformer`` for high noise, ``transformer_2``
+    for low noise) switched at ``boundary_ratio`` 0.9, no image encoder, Wan 2.1's VAE."""
+    import torch
+    from diffusers import WanImageToVideoPipeline
+
+    torch.manual_seed(seed)
+    vae = wan21_vae()
+    experts = []
+    for k in (1, 2):  # in = noise (16) + mask (4) + image latents (16); no CLIP image tokens
+        torch.manual_seed(seed + k)
+        experts.append(_wan_transformer(in_channels=36, out_channels=16, image_dim=None))
+    tokenizer = t5_tokenizer()
+    torch.manual_seed(seed + 3)
+    text_encoder = tiny_t5(len(tokenizer))
+    return WanImageToVideoPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        scheduler=wan_scheduler(flow_shift=5.0),  # Wan 2.2 i2v_A14B: sample_shift 5.0
+        image_processor=None,
+        image_encoder=None,
+        transformer=experts[0],
+        transformer_2=experts[1],
+        boundary_ratio=0.9,  # Wan 2.2 i2v_A14B: boundary 0.900 (the preset sets it too)
+    )
+
+
+def build_wan_flf2v(seed: int) -> Any:
+    """The Wan 2.1 FLF2V twin: as Wan 2.1 I2V, with the image embedder's learned positions for
+    the first and the last frame's CLIP tokens (``pos_embed_seq_len`` = 2 x 17, as 2 x 257)."""
+    import torch
+    from diffusers import WanImageToVideoPipeline
+
+    torch.manual_seed(seed)
+    vae = wan21_vae()
+    torch.manual_seed(seed + 1)
+    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=8,
+                                   pos_embed_seq_len=2 * 17)
+    with torch.no_grad():  # the real checkpoint's positions are trained; zeros would hide them
+        transformer.condition_embedder.image_embedder.pos_embed.normal_(std=0.5)
+    torch.manual_seed(seed + 2)
+    image_encoder, image_processor = clip_image_encoder()
+    tokenizer = t5_tokenizer()
+    torch.manual_seed(seed + 3)
+    text_encoder = tiny_t5(len(tokenizer))
+    return WanImageToVideoPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        scheduler=wan_scheduler(),
+        image_processor=image_processor,
+        image_encoder=image_encoder,
+        transformer=transformer,
     )
