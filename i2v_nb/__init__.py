@@ -63,6 +63,7 @@ _LAZY: dict[str, str] = {
     "compare_clips": "i2v_nb.diagnostics",
     "loop_seam": "i2v_nb.diagnostics",
     # editing a clip
+    "extend": "i2v_nb.editing",
     "interpolate": "i2v_nb.editing",
     "upscale": "i2v_nb.editing",
     "color_match": "i2v_nb.editing",
@@ -97,7 +98,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         continuity_report,
         loop_seam,
     )
-    from i2v_nb.editing import color_match, interpolate, upscale
+    from i2v_nb.editing import color_match, extend, interpolate, upscale
     from i2v_nb.errors import (
         GenerationStopped,
         HistoryError,

@@ -148,3 +148,82 @@ def test_edits_too_large_for_memory_are_refused_before_any_work(monkeypatch):
         i2v_nb.interpolate(clip, factor=2)  # 11 frames > 10
     with pytest.raises(ParameterError, match="smaller size"):
         i2v_nb.upscale(clip, scale=2)
+
+
+# --- extension ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pan_clip():
+    return i2v_nb.generate(i2v_nb.sample_image("chelsea"), "slow pan left", seed=3,
+                           num_frames=16, width=160, height=112)
+
+
+def test_extend_keeps_the_original_and_shows_no_break_at_the_joint(pan_clip):
+    longer = i2v_nb.extend(pan_clip, seconds=1.0)
+    n = pan_clip.num_frames
+    assert longer.num_frames == n + round(pan_clip.fps)
+    assert np.array_equal(longer.frames[:n], pan_clip.frames)  # bit-identical
+    assert longer.fps == pan_clip.fps and longer.frames.shape[1:] == pan_clip.frames.shape[1:]
+    report = i2v_nb.continuity_report(longer)
+    near_joint = [f for f in report.flags if abs(f.frame - n) <= 1
+                  and f.kind in ("cut", "jump", "flash", "glitch")]
+    assert not near_joint, [f.explain() for f in near_joint]
+    # the step across the joint is an ordinary step of the clip
+    mad = report.per_frame["mad_prev"].to_numpy()
+    assert mad[n] <= 2.0 * np.nanmedian(mad[1:]) + 1.0
+    seg = longer.metadata["segments"]
+    assert [(s["start"], s["stop"]) for s in seg] == [(0, n), (n, longer.num_frames)]
+    assert longer.metadata["prompt"] == pan_clip.metadata["prompt"]
+
+
+def test_a_chain_of_extensions_with_colour_matching_does_not_drift(pan_clip):
+    """A continuation whose colours shift at each joint (as models' often do) drifts over a chain
+    of extensions without colour matching, and stays put with it."""
+    def warm(clip_frames):  # a model that warms the picture by 6 levels of red per segment
+        out = clip_frames.astype(int)
+        out[..., 0] += 6
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    from i2v_nb import synthesis
+
+    original = synthesis.generate
+
+    def shifting_generate(*args, **kwargs):
+        clip = original(*args, **kwargs)
+        clip.frames = warm(clip.frames)
+        return clip
+
+    synthesis.generate = shifting_generate
+    try:
+        plain = pan_clip
+        matched = pan_clip
+        for _ in range(3):
+            plain = i2v_nb.extend(plain, num_frames=6, color_match=False)
+            matched = i2v_nb.extend(matched, num_frames=6)
+    finally:
+        synthesis.generate = original
+    red = lambda c: float(c.frames[-1][..., 0].mean() - pan_clip.frames[-1][..., 0].mean())  # noqa
+    assert red(plain) > 12  # three shifts of 6 add up
+    assert abs(red(matched)) < 4
+    shifts = [s["color_shift"] for s in matched.metadata["segments"][1:]]
+    assert len(shifts) == 3 and all(s > 1.0 for s in shifts)
+
+
+def test_extend_refusals(pan_clip):
+    with pytest.raises(ParameterError, match="seconds= or num_frames="):
+        i2v_nb.extend(pan_clip)
+    with pytest.raises(ParameterError, match="seconds= or num_frames="):
+        i2v_nb.extend(pan_clip, seconds=1, num_frames=3)
+    with pytest.raises(ParameterError):
+        i2v_nb.extend(pan_clip, num_frames=0)
+    with pytest.raises(ParameterError):
+        i2v_nb.extend(pan_clip.frames, num_frames=3)
+
+
+def test_extend_into_a_history_records_the_parent(tmp_path, pan_clip):
+    history = i2v_nb.History(tmp_path / "h")
+    first = i2v_nb.generate(i2v_nb.sample_image("coffee"), "slow zoom in", num_frames=8,
+                            width=96, height=64, history=history)
+    longer = i2v_nb.extend(first, num_frames=4, history=history)
+    assert longer.metadata["parent"] == first.metadata["history_id"]
+    assert len(history.list()) == 2

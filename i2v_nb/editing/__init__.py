@@ -21,7 +21,8 @@ optical flow), below the widgets.
 from __future__ import annotations
 
 from i2v_nb.editing.color import color_match
+from i2v_nb.editing.extend import extend
 from i2v_nb.editing.interpolate import interpolate
 from i2v_nb.editing.upscale import upscale
 
-__all__ = ["color_match", "interpolate", "upscale"]
+__all__ = ["color_match", "extend", "interpolate", "upscale"]

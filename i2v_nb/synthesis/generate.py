@@ -212,7 +212,8 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
         raise ParameterError(f"progress must be callable as progress(step, total, preview), got "
                              f"{type(progress).__name__}")
     preset = resolve_model(model)
-    given = {"last_image": last_image, "keyframes": keyframes}
+    loop_model = _model_loop(preset, params, last_image, keyframes)
+    given = {"last_image": True if loop_model else last_image, "keyframes": keyframes}
     _check_conditions(preset, {k: v for k, v in given.items() if v is not None})
     options = _check_backend_options(backend_options, params, preset.backend)
     run = _backend_for(preset)
@@ -240,7 +241,7 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     source = load_image(image)
     t_load = time.perf_counter()
     fitted = _fit_source(preset, source, used, size_from_image)
-    conditions = _fit_conditions(last_image, keyframes, used)
+    conditions = _fit_conditions(source if loop_model else last_image, keyframes, used)
     if preset.uses_prompt:
         model_prompt = built["prompt"] if enhance_prompt else user_prompt
         negative = params.get("negative_prompt") or built.get("negative_prompt")
@@ -255,6 +256,8 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
         negative_prompt=negative, user_prompt=user_prompt, progress=progress, stop=stop,
         depth=depth, masks=masks, options=options, conditions=conditions)
     frames, backend_meta = run(request)
+    if loop_model and len(frames) > 1:
+        frames = frames[:-1]  # the last frame is the first again: played on repeat, no seam
     t_run = time.perf_counter()
 
     params_used = {k: v for k, v in used.items() if k not in ("prompt", "negative_prompt")}
@@ -262,6 +265,8 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
         params_used = {**params_used, **{k: v for k, v in backend_meta["params"].items()
                                          if k not in ("prompt", "negative_prompt", "image",
                                                       "generator")}}
+    if loop_model:
+        params_used["loop"] = True
     fps = float(used.get("fps") or 8.0)
     metadata = {
         "prompt": user_prompt,
@@ -295,6 +300,24 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     if history is not None:
         clip.metadata["history_id"] = history.add(clip)
     return clip
+
+
+def _model_loop(preset: ModelPreset, params: dict[str, Any], last_image: Any,
+                keyframes: Any) -> bool:
+    """Whether a model (not the preview engine, whose ``loop`` is its own knob) makes a seamless
+    loop: ``loop=True`` is taken out of ``params`` and becomes a last frame equal to the first
+    (then dropped from the clip), for models with the ``last_frame`` capability."""
+    if preset.backend == "preview" or "loop" not in params:
+        return False
+    loop = params.pop("loop")
+    if loop is None or loop is False:
+        return False
+    if loop is not True:
+        raise ParameterError(f"loop={loop!r} must be True, False or None")
+    if last_image is not None or keyframes:
+        raise ParameterError("loop=True and a last image or keyframes contradict each other (a "
+                             "loop ends where it starts); drop one of them")
+    return True
 
 
 def _check_conditions(preset: ModelPreset, given: Mapping[str, Any]) -> None:

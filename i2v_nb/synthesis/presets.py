@@ -66,6 +66,10 @@ _PREVIEW_KNOBS = {
                          help="a prompt with no motion animates the sky, water, foliage found"),
     "fit": Knob("crop", kind="choice", choices=("crop", "pad", "stretch"), advanced=True,
                 help="how the picture is brought to width x height"),
+    "start_on_image": Knob(False, kind="bool", advanced=True,
+                           help="the first frame is the picture itself: no margin taken for the "
+                                "camera, the picture is mirrored at its edges instead (extend "
+                                "uses it)"),
 }
 
 #: The CPU preview engine: any frame count from 1 to 1000, even sizes of 16 to 4096 px that
@@ -81,7 +85,8 @@ PREVIEW_PRESET = ModelPreset(
     knobs=_PREVIEW_KNOBS, min_frames=1, max_frames=1000, max_frames_asked=1000,
     ui_max_frames=240, size_multiple=2, size_rounding="up", min_side=16, max_side=4096,
     auto_long_side=512, max_pixels=4096 * 4096, max_voxels=600_000_000, max_fps=240.0,
-    ignored_params=("num_inference_steps", "guidance_scale"), capabilities={"text_prompt"},
+    ignored_params=("num_inference_steps", "guidance_scale"),
+    capabilities={"text_prompt", "last_frame", "keyframes"},
     vram_gb={"fast": 0, "balanced": 0, "low-vram": 0}, licence="Apache-2.0 (i2v_nb)",
     description="CPU preview engine: camera moves and simple animation from the prompt, seconds")
 

@@ -170,7 +170,7 @@ def plan_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int = 2
                  intensity: float | None = None, speed: float | None = None,
                  camera: str | None = None, parallax: float = 0.5, auto_effects: bool = True,
                  depth: np.ndarray | None = None, masks: dict[str, np.ndarray] | None = None,
-                 fit: str = "crop") -> PreviewPlan:
+                 fit: str = "crop", start_on_image: bool = False) -> PreviewPlan:
     """Precompute a clip: parse the motion, get depth and masks, build the motion fields.
 
     Arguments as in :func:`~i2v_nb.synthesis.preview.render_preview`. Returns a
@@ -250,7 +250,9 @@ def plan_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int = 2
         centre = weight[H // 3: H - H // 3, W // 3: W - W // 3]
         subject_weight = float(np.median(centre)) if centre.size else 1.0
         g = ((weight - subject_weight) / max(parallax, 1e-3)).astype(np.float32)
-    if camera in pf.TRANSLATIONS:
+    if start_on_image:  # frame 0 is the picture: no window taken, edges mirrored instead
+        pass
+    elif camera in pf.TRANSLATIONS:
         offset, overscan = pf.translation_window(camera, amplitude["shift"], float(g.min()),
                                                  float(g.max()), W, H)
     elif camera == "roll":

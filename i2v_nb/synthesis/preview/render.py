@@ -28,8 +28,8 @@ def render_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int =
                    intensity: float | None = None, speed: float | None = None,
                    camera: str | None = None, parallax: float = 0.5, auto_effects: bool = True,
                    depth: np.ndarray | None = None, masks: dict[str, np.ndarray] | None = None,
-                   fit: str = "crop", progress: ProgressFn | None = None,
-                   stop: Any = None) -> np.ndarray:
+                   fit: str = "crop", start_on_image: bool = False,
+                   progress: ProgressFn | None = None, stop: Any = None) -> np.ndarray:
     """Render a preview clip from an image and a motion prompt (CPU, no weights).
 
     The image is used at its own size (``generate`` fits it first). Depth and masks are computed
@@ -52,6 +52,8 @@ def render_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int =
         masks: dict with bool ``(H, W)`` masks ``sky``, ``water``, ``foliage``, ``hair``,
             ``fabric`` (missing keys = empty).
         fit: how ``depth``/``masks`` of another size are fitted (like the image was).
+        start_on_image: frame 0 is the picture itself (pans and rolls take no margin; the
+            picture is mirrored at its edges instead).
         progress: ``progress(frame_number, num_frames, frame)`` after every frame.
         stop: a ``threading.Event``; when set, rendering stops with ``GenerationStopped``.
 
@@ -64,7 +66,8 @@ def render_preview(image: Any, spec: MotionSpec | str = "", *, num_frames: int =
     """
     plan = plan_preview(image, spec, num_frames=num_frames, fps=fps, seed=seed, loop=loop,
                         intensity=intensity, speed=speed, camera=camera, parallax=parallax,
-                        auto_effects=auto_effects, depth=depth, masks=masks, fit=fit)
+                        auto_effects=auto_effects, depth=depth, masks=masks, fit=fit,
+                        start_on_image=start_on_image)
     return render_frames(plan, progress=progress, stop=stop)
 
 
