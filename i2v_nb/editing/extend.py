@@ -145,5 +145,5 @@ def extend(clip: Any, prompt: str | None = None, *, seconds: float | None = None
         from i2v_nb.history import History
 
         store = history if isinstance(history, History) else History(os.fspath(history))
-        store.add(joined)
+        joined.metadata["history_id"] = store.add(joined)
     return joined

@@ -59,7 +59,7 @@ def output_times(num_frames: int, fps: float, out_fps: float) -> np.ndarray:
 
 def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = None,
                 preset: str = "medium", max_side: int | None = 512,
-                progress: Callable[[int, int], None] | None = None):
+                progress: Callable[[int, int], None] | None = None, stop: Any = None):
     """A clip with more frames per second, made by motion-compensated interpolation.
 
     >>> smooth = i2v_nb.interpolate(clip, factor=2)          # doctest: +SKIP
@@ -74,6 +74,8 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
         preset: DIS flow preset (``"medium"`` default; ``"fast"`` is quicker and coarser).
         max_side: longer side the flow is computed at (frames are warped at full size).
         progress: called as ``progress(done_pairs, total_pairs)``.
+        stop: a ``threading.Event``; when set, stops with
+            :class:`~i2v_nb.errors.GenerationStopped` (checked between pairs).
 
     Returns:
         A new :class:`~i2v_nb.Clip` with the same source and the metadata of the input plus
@@ -82,6 +84,7 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
 
     Raises:
         ParameterError: both or neither usable ``factor``/``fps``, a rate not above the clip's.
+        GenerationStopped: ``stop`` was set.
     """
     from i2v_nb.clip import Clip
 
@@ -109,6 +112,10 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
     pairs = len(frames) - 1
     k = 0
     for i in range(pairs):
+        if stop is not None and stop.is_set():
+            from i2v_nb.errors import GenerationStopped
+
+            raise GenerationStopped(f"interpolate: stopped after {i} of {pairs} frame pairs")
         here = [(j, p - i) for j, p in enumerate(times) if i <= p < i + 1]
         inside = [(j, t) for j, t in here if t > 1e-6]
         for j, t in here:

@@ -50,7 +50,8 @@ def upscale_frame(frame: np.ndarray, size: tuple[int, int], *, sharpen: float = 
     return cv2.addWeighted(up, 1.0 + sharpen, blur, -sharpen, 0.0)  # saturates to 0…255
 
 
-def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float = 0.35):
+def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float = 0.35,
+            progress: Any = None, stop: Any = None):
     """A clip ``scale`` times larger (see the module docstring).
 
     >>> big = i2v_nb.upscale(clip, scale=2)                  # doctest: +SKIP
@@ -60,6 +61,9 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
         scale: 1 < scale ≤ 4; sizes are rounded to even numbers (what H.264 needs).
         method: ``"auto"`` or ``"lanczos"``.
         sharpen: unsharp-mask strength, 0 … 1.
+        progress: called as ``progress(done_frames, total_frames)``.
+        stop: a ``threading.Event``; when set, stops with
+            :class:`~i2v_nb.errors.GenerationStopped` (checked between frames).
 
     Returns:
         A new :class:`~i2v_nb.Clip` (same fps, source and metadata, plus ``"upscaled"`` and
@@ -68,6 +72,7 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
     Raises:
         ParameterError: an unknown method, a scale outside (1, 4], an output over 4K, or a
             sharpening outside [0, 1].
+        GenerationStopped: ``stop`` was set.
     """
     from i2v_nb.clip import Clip
 
@@ -92,7 +97,13 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
     check_output(len(frames), height, width, "upscale")
     out = np.empty((len(frames), height, width, 3), np.uint8)
     for i, f in enumerate(frames):
+        if stop is not None and stop.is_set():
+            from i2v_nb.errors import GenerationStopped
+
+            raise GenerationStopped(f"upscale: stopped after {i} of {len(frames)} frames")
         out[i] = upscale_frame(f, (width, height), sharpen=float(sharpen))
+        if progress is not None:
+            progress(i + 1, len(frames))
     meta = dict(getattr(clip, "metadata", None) or {})
     parent = meta.pop("history_id", None)
     meta["upscaled"] = {"scale": float(scale), "method": "lanczos", "sharpen": float(sharpen),

@@ -17,7 +17,8 @@ from typing import Any, Iterable, Mapping
 
 from i2v_nb.errors import ParameterError
 
-__all__ = ["CAPABILITIES", "CAPABILITY_HELP", "INPUT_CAPABILITIES", "check_capabilities",
+__all__ = ["CAPABILITIES", "CAPABILITY_HELP", "CAPABILITY_WORDS", "INPUT_CAPABILITIES",
+           "check_capabilities",
            "check_keyframes"]
 
 #: Every capability a preset may list, with what it means (for tables, widgets and messages).
@@ -28,6 +29,16 @@ CAPABILITY_HELP: dict[str, str] = {
     "video_condition": "a video to continue or to condition on",
     "long_video": "long clips made in overlapping sections or windows",
     "upsample": "a latent upsampler for a second, sharper pass",
+}
+
+#: A few words for each capability, for a line such as "can also take: a last frame, keyframes".
+CAPABILITY_WORDS: dict[str, str] = {
+    "text_prompt": "a text prompt",
+    "last_frame": "a last frame",
+    "keyframes": "keyframes",
+    "video_condition": "a video to continue",
+    "long_video": "long clips",
+    "upsample": "a latent upsampler",
 }
 
 #: The capability names, in the order tables show them.

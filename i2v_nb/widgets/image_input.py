@@ -81,6 +81,8 @@ class ImageInput(W.VBox):
     Args:
         samples: show the sample picker (default True).
         thumbnail_size: longest side of the thumbnail, px.
+        css_prefix: prefix of its CSS classes (``i2v-sample``, ``i2v-upload``…); a second
+            picker on the same page takes another (the Studio's last frame: ``i2v-last``).
     """
 
     image = traitlets.Any(None, allow_none=True)
@@ -88,28 +90,30 @@ class ImageInput(W.VBox):
     error_message = traitlets.Unicode("")
     loads = traitlets.Int(0)
 
-    def __init__(self, *, samples: bool = True, thumbnail_size: int = 256, **kwargs: Any) -> None:
+    def __init__(self, *, samples: bool = True, thumbnail_size: int = 256,
+                 css_prefix: str = "i2v", **kwargs: Any) -> None:
         from i2v_nb.samples import sample_names
 
+        p = css_prefix  # a second picker (the Studio's last frame) gets classes of its own
         self.thumbnail_size = int(thumbnail_size)
         self._syncing_sample = False
         self._drawn = False
         self.upload = with_class(W.FileUpload(accept="image/*", multiple=False,
                                               description="Upload image",
                                               layout=W.Layout(width="auto", min_width="160px",
-                                                              flex="0 0 auto")), "i2v-upload")
-        self.upload_note = W.HTML(f'<div class="i2v-upload-note" style="font-size:11px;'
+                                                              flex="0 0 auto")), f"{p}-upload")
+        self.upload_note = W.HTML(f'<div class="{p}-upload-note" style="font-size:11px;'
                                   f'line-height:1.3;opacity:0.8;">{escape(UPLOAD_LIMIT_NOTE)}'
                                   "</div>")
         self.path = with_class(W.Text(placeholder="path or http(s):// URL of an image",
-                                      layout=W.Layout(width="auto", flex="1 1 auto")), "i2v-path")
-        self.load_button = button("Load", "i2v-load", icon="folder-open", width="90px",
+                                      layout=W.Layout(width="auto", flex="1 1 auto")), f"{p}-path")
+        self.load_button = button("Load", f"{p}-load", icon="folder-open", width="90px",
                                   on_click=lambda: self.load(self.path.value))
         self.sample = with_class(W.Dropdown(options=[_NO_SAMPLE, *sample_names()],
                                             value=_NO_SAMPLE, description="Sample",
-                                            layout=W.Layout(width="auto")), "i2v-sample")
-        self.thumbnail = html_box("i2v-thumbnail")
-        self.status = html_box("i2v-image-status", message_html(
+                                            layout=W.Layout(width="auto")), f"{p}-sample")
+        self.thumbnail = html_box(f"{p}-thumbnail")
+        self.status = html_box(f"{p}-image-status", message_html(
             "info", "No image yet: upload one, type a path/URL or pick a sample."))
 
         self.upload.observe(self._on_upload, names="value")
@@ -120,7 +124,7 @@ class ImageInput(W.VBox):
         if samples:
             rows.append(self.sample)
         super().__init__(children=[*rows, self.thumbnail, self.status], **kwargs)
-        mark_part(self, "i2v-image-input")
+        mark_part(self, f"{p}-image-input")
 
     # -- actions -------------------------------------------------------------------------------
     def load(self, source: Any, *, label: str | None = None) -> bool:

@@ -33,9 +33,8 @@ from i2v_nb.widgets._compat import fill_tooltips, tooltip_kwargs
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.synthesis.preset import ModelPreset
 
-__all__ = ["Parameters", "runnable_models", "legal_frames", "resolution_options"]
-
-_PROFILES = ("auto", "fast", "balanced", "low-vram")
+__all__ = ["Parameters", "runnable_models", "legal_frames", "resolution_options",
+           "capabilities_html"]
 _SEED_MAX = 2**31 - 1
 #: Resolution choices of presets whose sizes follow the picture: these multiples of its long side.
 _LONG_SIDE_SCALES = (0.5, 0.75, 1.25, 1.5)
@@ -67,6 +66,24 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[ModelPreset], d
         else:
             ok.append(preset)
     return ok, why
+
+
+def capabilities_html(preset: ModelPreset) -> str:
+    """The line under the model: what it can take besides the first frame, in words.
+
+    >>> from i2v_nb.synthesis.registry import get_model
+    >>> "a last frame" in capabilities_html(get_model("framepack"))
+    True
+    """
+    from i2v_nb.synthesis.capabilities import CAPABILITIES, CAPABILITY_WORDS
+
+    extra = [CAPABILITY_WORDS[c] for c in CAPABILITIES
+             if c in preset.capabilities and c != "text_prompt"]
+    text = ("can also take: " + ", ".join(extra)) if extra else \
+        "starts from the first frame only (no last frame or keyframes)"
+    if preset.superseded_by:
+        text += f" · superseded by {preset.superseded_by}"
+    return f'<small class="i2v-capabilities-text">{escape(text)}</small>'
 
 
 def _frame_range(preset: ModelPreset, *,
@@ -171,6 +188,8 @@ class Parameters(W.VBox):
             if why else "")
         self.rules = W.HTML("")
         self.rules.add_class("i2v-rules")
+        self.capabilities_note = W.HTML("")
+        self.capabilities_note.add_class("i2v-capabilities")
         self.controls = W.VBox([])
         self.controls.add_class("i2v-param-controls")
         self.seed_box = W.BoundedIntText(value=0, min=0, max=_SEED_MAX, description="Seed",
@@ -181,7 +200,9 @@ class Parameters(W.VBox):
                                                         flex="0 0 auto"),
                                         **tooltip_kwargs(W.Button, "pick a random seed"))
         self.new_seed_button.add_class("i2v-new-seed")
-        self.profile = W.Dropdown(options=list(_PROFILES), value="auto",
+        from i2v_nb.synthesis.memory import PROFILES
+
+        self.profile = W.Dropdown(options=["auto", *PROFILES], value="auto",
                                   description="Memory", layout=W.Layout(width="220px"),
                                   **tooltip_kwargs(W.Dropdown, "GPU memory profile: fast (most "
                                                                "VRAM) → low-vram"))
@@ -195,7 +216,7 @@ class Parameters(W.VBox):
         self.seed_box.observe(lambda c: setattr(self, "seed", int(c["new"])), names="value")
         self.new_seed_button.on_click(lambda _b: self.new_seed())
         super().__init__(children=[self.model_select, self.unavailable_note, self.rules,
-                                   self.controls,
+                                   self.capabilities_note, self.controls,
                                    W.HBox([self.seed_box, self.new_seed_button],
                                           layout=W.Layout(flex_flow="row wrap")),
                                    W.HBox([self.profile, self.step_previews],
@@ -207,6 +228,10 @@ class Parameters(W.VBox):
         self._build()
 
     # -- the preset ----------------------------------------------------------------------------
+    def can(self, capability: str) -> bool:
+        """Whether the chosen model has ``capability`` (``"last_frame"``, ``"keyframes"``…)."""
+        return capability in self.preset.capabilities
+
     @property
     def preset(self) -> ModelPreset:
         """The chosen :class:`~i2v_nb.synthesis.registry.ModelPreset`."""
@@ -325,6 +350,7 @@ class Parameters(W.VBox):
                             f"frames: {escape(frame_rule)} · size: {escape(p.size_rule)}"
                             f" · text prompt: {'yes' if p.uses_prompt else 'no (motion knobs)'}"
                             f" · VRAM: {escape(vram)}</small>")
+        self.capabilities_note.value = capabilities_html(p)
         fill_tooltips(self)  # the controls made above (None would show as "null")
 
     def _build_resolution(self) -> None:

@@ -29,6 +29,7 @@ import traitlets
 from i2v_nb.widgets._common import (
     LogView,
     button,
+    escape,
     explain_error,
     format_traceback,
     html_box,
@@ -112,15 +113,26 @@ class RunControls(W.VBox):
         mark_part(self, "i2v-run-controls")
 
     # -- actions -------------------------------------------------------------------------------
-    def start(self) -> bool:
-        """Start a generation (what Generate does). Returns False if it could not start."""
+    def start(self, job: Callable[..., Any] | None = None, *, label: str = "Generating") -> bool:
+        """Start a generation (what Generate does), or any other long job on a clip (the
+        Studio's Extend, Interpolate, Upscale). Returns False if it could not start.
+
+        Args:
+            job: ``job(progress=..., stop=...) -> Clip``, run in the thread with the same
+                progress bar, Stop button, messages and error log; default
+                :func:`i2v_nb.generate` with the keyword arguments of ``request()``.
+            label: the verb shown while it runs ("Extending").
+        """
         with self._lock:
             if self.running:
                 return False
             try:
-                if self.request is None:
+                if job is not None:
+                    kwargs = {}
+                elif self.request is None:
                     raise NoImageError("nothing to generate: this RunControls has no request")
-                kwargs = dict(self.request())
+                else:
+                    kwargs = dict(self.request())
             except NoImageError as exc:
                 self._show("error", str(exc), fix="pick a sample, upload an image or type a "
                                                   "path/URL and click Load.", outcome="error")
@@ -139,8 +151,8 @@ class RunControls(W.VBox):
         self.bar.value, self.bar.max, self.bar.bar_style = 0, 1, "info"
         self.status.value = "<span class='i2v-status-text'>preparing…</span>"
         self.step_preview.value = ""
-        self._show("info", "Generating… (Stop interrupts it)", outcome="")
-        self._thread = run_in_thread(lambda: self._work(kwargs), name="i2v-generate")
+        self._show("info", f"{label}… (Stop interrupts it)", outcome="")
+        self._thread = run_in_thread(lambda: self._work(kwargs, job), name="i2v-generate")
         return True
 
     def stop(self) -> None:
@@ -161,17 +173,18 @@ class RunControls(W.VBox):
         return True
 
     # -- the worker ----------------------------------------------------------------------------
-    def _work(self, kwargs: dict) -> None:
+    def _work(self, kwargs: dict, job: Callable[..., Any] | None = None) -> None:
         from i2v_nb.errors import GenerationStopped
         from i2v_nb.synthesis.generate import generate
 
+        job = job or generate
         notes: list[str] = []
         try:
             # warnings (a snapped value, an ignored prompt) become notes in the widget; they are
             # recorded here because a thread's warnings never reach the cell
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                clip = generate(progress=self._progress, stop=self._stop_event, **kwargs)
+                clip = job(progress=self._progress, stop=self._stop_event, **kwargs)
             notes = sorted({str(w.message) for w in caught
                             if not issubclass(w.category, (DeprecationWarning,
                                                            PendingDeprecationWarning))})
@@ -181,8 +194,8 @@ class RunControls(W.VBox):
             self.bar.bar_style = "warning"
             self.status.value = "<span class='i2v-status-text'>stopped</span>"
             self.step_preview.value = ""  # the picture of a run that left nothing behind
-            self._show("warning", f"Stopped {done}. Nothing was saved; click Generate to start "
-                                  "again.", outcome="stopped")
+            self._show("warning", f"Stopped {done}. Nothing was saved; click the button again "
+                                  "to start over.", outcome="stopped")
         except BaseException as exc:  # noqa: BLE001 - shown in the widget, details in the log
             kind, text, fix = explain_error(exc)
             self.bar.bar_style = "danger"
@@ -232,8 +245,12 @@ class RunControls(W.VBox):
             self._last_preview = now
             try:
                 uri = image_data_uri(preview, max_size=160)
-                self.step_preview.value = (f'<img src="{uri}" alt="step {step}" title="step '
-                                           f'{step}" style="max-height:120px;opacity:0.9;">')
+                caption = escape(str(getattr(preview, "caption", "") or ""))
+                self.step_preview.value = (
+                    f'<figure style="margin:0;"><img src="{uri}" alt="step {step}" '
+                    f'title="step {step}" style="max-height:120px;max-width:100%;opacity:0.9;">'
+                    + (f'<figcaption style="font-size:11px;opacity:0.75;">{caption}'
+                       "</figcaption>" if caption else "") + "</figure>")
             except Exception:  # noqa: BLE001 - a preview must never break generation
                 pass
 

@@ -6,8 +6,9 @@ preview and downloads, a gallery of earlier clips and their continuity diagnosti
 >>> studio                                                          # doctest: +SKIP
 
 Every button calls a public function a user can call in a cell: ``load_image`` /
-``sample_image``, ``parse_prompt``, ``analyze`` + ``suggest_prompts``, ``generate``,
-``Clip.show`` / ``Clip.save_frame``, ``History.list`` / ``History.load`` and
+``sample_image``, ``parse_prompt``, ``analyze`` + ``suggest_prompts``, ``generate`` (with
+``last_image=`` and ``loop=`` where the model can), ``extend`` / ``interpolate`` / ``upscale``
+on a result, ``Clip.show`` / ``Clip.save_frame``, ``History.list`` / ``History.load`` and
 ``continuity_report``. The parts are importable alone from :mod:`i2v_nb.widgets`.
 
 Driving it from code (what the tests do)::
@@ -26,7 +27,14 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from i2v_nb.widgets._common import escape, html_box, mark_part, message_html, with_class
+from i2v_nb.widgets._common import (
+    button,
+    escape,
+    html_box,
+    mark_part,
+    message_html,
+    with_class,
+)
 from i2v_nb.widgets._compat import titled
 from i2v_nb.widgets.diagnostics_tab import DiagnosticsTab
 from i2v_nb.widgets.gallery import Gallery
@@ -36,9 +44,15 @@ from i2v_nb.widgets.preview import Preview
 from i2v_nb.widgets.prompt_input import PromptInput
 from i2v_nb.widgets.run_controls import NoImageError, RunControls
 
-__all__ = ["Studio", "TAB_TITLES"]
+__all__ = ["Studio", "TAB_TITLES", "EDITS"]
 
 TAB_TITLES = ("Create", "Gallery", "Diagnostics")
+#: The result's edit buttons: name → (label, verb shown while it runs, what it calls).
+EDITS = {
+    "extend": ("Extend +2 s", "Extending", "i2v_nb.extend(clip, seconds=2)"),
+    "interpolate": ("Interpolate ×2", "Interpolating", "i2v_nb.interpolate(clip, factor=2)"),
+    "upscale": ("Upscale ×2", "Upscaling", "i2v_nb.upscale(clip, scale=2)"),
+}
 
 
 class Studio(W.VBox):
@@ -72,6 +86,14 @@ class Studio(W.VBox):
         self.image_input = ImageInput()
         self.prompt_input = PromptInput(prompt, auto_suggest=auto_suggest)
         self.parameters = Parameters(model=model, include_tiny=include_tiny)
+        self.last_input = ImageInput(thumbnail_size=160, css_prefix="i2v-last")
+        self.last_note = html_box("i2v-last-note")
+        self.last_frame = titled(W.Accordion, [W.VBox([self.last_note, self.last_input])],
+                                 ["Last frame (optional)"], selected_index=None)
+        self.last_frame.add_class("i2v-last-frame")
+        self.loop_box = W.Checkbox(value=False, description="Loop (seamless)", indent=False,
+                                   layout=W.Layout(width="auto"))
+        self.loop_box.add_class("i2v-loop")
         self.run_controls = RunControls(self.request)
         traitlets.dlink((self.parameters.step_previews, "value"),
                         (self.run_controls, "show_step_previews"))
@@ -79,6 +101,16 @@ class Studio(W.VBox):
                                save_dir=os.path.join(os.fspath(self.history.root), "frames"))
         self.gallery = Gallery(self.history, on_rerun=self.rerun, on_diagnose=self._diagnose)
         self.diagnostics = DiagnosticsTab()
+        self.edit_buttons = {name: button(label, f"i2v-edit-{name}", width="130px",
+                                          on_click=lambda n=name: self.edit(n),
+                                          tooltip=f"{call} on the clip above, saved to the "
+                                                  "history as a new clip")
+                             for name, (label, _verb, call) in EDITS.items()}
+        self.edit_row = W.HBox(list(self.edit_buttons.values()),
+                               layout=W.Layout(flex_flow="row wrap"))
+        self.edit_row.add_class("i2v-edit-row")
+        self.parameters.observe(lambda _c: self._on_model(), names="model")
+        self._on_model()
 
         self.image_input.observe(self._on_image, names="image")
         self.image_input.observe(lambda _c: self._clear_notice(), names="loads")
@@ -92,7 +124,7 @@ class Studio(W.VBox):
 
         # three columns side by side on a wide screen, one under the other on a narrow one;
         # none wider than the cell
-        left = section("1 · Image", self.image_input)
+        left = section("1 · Image", self.image_input, self.last_frame)
         left.layout.width = "300px"
         right = section("2 · Motion prompt", self.prompt_input)
         right.layout.flex = "1 1 360px"
@@ -104,8 +136,8 @@ class Studio(W.VBox):
         create = with_class(W.VBox([
             W.HBox([left, right, params], layout=W.Layout(flex_flow="row wrap",
                                                           align_items="flex-start")),
-            section("4 · Generate", self.run_controls),
-            section("5 · Result", self.preview),
+            section("4 · Generate", self.loop_box, self.run_controls),
+            section("5 · Result", self.preview, self.edit_row),
         ]), "i2v-create")
         self.tabs = with_class(titled(W.Tab, [create, self.gallery, self.diagnostics], TAB_TITLES),
                                "i2v-tabs")
@@ -132,10 +164,48 @@ class Studio(W.VBox):
         image = self.image_input.image
         if image is None:
             raise NoImageError("No image yet.")
-        return dict(image=image, prompt=self.prompt_input.prompt, model=self.parameters.model,
-                    seed=int(self.parameters.seed), history=self.history,
-                    backend_options=self.parameters.backend_options(),
-                    **self.parameters.values())
+        kwargs = dict(image=image, prompt=self.prompt_input.prompt, model=self.parameters.model,
+                      seed=int(self.parameters.seed), history=self.history,
+                      backend_options=self.parameters.backend_options(),
+                      **self.parameters.values())
+        if self.last_input.image is not None and self.parameters.can("last_frame"):
+            kwargs["last_image"] = self.last_input.image
+        if self.loop_box.value and not self.loop_box.disabled:
+            kwargs["loop"] = True
+        return kwargs
+
+    def edit(self, kind: str, *, wait: bool = False, timeout: float | None = 300.0) -> Any:
+        """Run one of the result's edit buttons (:data:`EDITS`) on the clip shown: the public
+        function in a thread, with progress and Stop, the new clip saved to the history with its
+        ``parent``. With ``wait=True`` block until it is done and return the new clip."""
+        import i2v_nb
+
+        clip = self.preview.clip
+        if kind not in EDITS:
+            raise ValueError(f"unknown edit {kind!r}; use one of {', '.join(EDITS)}")
+        if clip is None:
+            self.notice.value = message_html("error", "Make a clip first (Generate), or pick one "
+                                                      "in the Gallery.")
+            return None
+        history = self.history
+
+        def job(progress: Any = None, stop: Any = None) -> Any:
+            steps = (lambda done, total: progress(done, total, None)) if progress else None
+            if kind == "extend":
+                return i2v_nb.extend(clip, seconds=2, progress=progress, stop=stop,
+                                     history=history)
+            if kind == "interpolate":
+                out = i2v_nb.interpolate(clip, factor=2, progress=steps, stop=stop)
+            else:
+                out = i2v_nb.upscale(clip, scale=2, progress=steps, stop=stop)
+            out.metadata["history_id"] = history.add(out)
+            return out
+
+        self.run_controls.start(job=job, label=EDITS[kind][1])
+        if wait:
+            self.run_controls.wait(timeout)
+            return self.run_controls.clip
+        return None
 
     def generate(self, *, wait: bool = False, timeout: float | None = 300.0) -> Any:
         """Click Generate; with ``wait=True`` block until the clip is done and return it."""
@@ -154,6 +224,23 @@ class Studio(W.VBox):
         return self.run_controls.wait(timeout)
 
     # -- wiring --------------------------------------------------------------------------------
+    def _on_model(self) -> None:
+        """Offer the last frame and the loop only where the chosen model can take them."""
+        from i2v_nb.synthesis.registry import models
+
+        p = self.parameters.preset
+        can_last = self.parameters.can("last_frame")
+        if can_last:
+            self.last_note.value = message_html("info", f"{p.name} can end on this picture.")
+        else:
+            able = [m.name for m in models(can="last_frame", include_tiny=False)]
+            self.last_note.value = message_html(
+                "warning", f"{p.name} cannot take a last frame, so a picture here is not used; "
+                           f"models that can: {', '.join(able)}.")
+        self.loop_box.disabled = not (p.backend == "preview" or can_last)
+        self.loop_box.description = "Loop (seamless)" if not self.loop_box.disabled else \
+            "Loop (this model cannot)"
+
     def _on_image(self, change: dict) -> None:
         image = change["new"]
         self.prompt_input.image = image
