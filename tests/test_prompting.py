@@ -4,6 +4,7 @@ prompt_variations keeping the motion."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 
@@ -242,11 +243,32 @@ def test_build_prompt_wan_uses_its_recommended_negative():
     assert "static" not in still["negative_prompt"]  # a still clip must not fight "static"
 
 
-def test_build_prompt_ltx_short():
+def test_build_prompt_ltx_paragraph_starts_with_the_action():
+    """LTX-Video's README: one flowing paragraph, the main action first in a single sentence,
+    then the scene, the camera, the light; within 200 words."""
     out = build_prompt(TEXT, "ltx")
-    assert out["prompt"] == "a lighthouse on a cliff, slow zoom in, ocean waves, cinematic"
-    assert len(out["prompt"]) < len(build_prompt(TEXT, "cogvideox")["prompt"])
-    assert "worst quality" in out["negative_prompt"]
+    assert out["prompt"] == ("Waves roll across the water. A lighthouse on a cliff. "
+                             "The camera slowly zooms in. Cinematic atmosphere.")
+    assert "\n" not in out["prompt"] and len(out["prompt"].split()) <= 200
+    assert "worst quality" in out["negative_prompt"] and out["negative_prompt"].startswith("rain")
+    back = parse_prompt(out["prompt"])
+    assert (back.camera, back.speed, back.environment) == ("zoom_in", 0.25, ["waves"])
+    two = build_prompt("she smiles, clouds drift, rain, slow pan left", "ltx")["prompt"]
+    assert two.startswith("The subject smiles, clouds drift across the sky, and rain falls.")
+    assert two.index("pans left") > two.index("rain falls")  # the camera after the action
+    still = build_prompt("static camera", "ltx")["prompt"]
+    assert still == "The camera stays still."  # no action: the camera is the action
+
+
+def test_waves_name_no_ocean_or_shore():
+    """Waves on a lake are not an ocean's: no writer adds an ocean or a shore the image lacks."""
+    for family in FAMILIES:
+        out = build_prompt("a lake, gentle waves, slow pan right", family)
+        text = " ".join(str(out.get(k) or "") for k in ("prompt", "ignored_text"))
+        assert not re.search(r"\b(?:ocean|sea|shore|beach|surf)\b", text, re.I), (family, text)
+    for v in prompt_variations("a lake, gentle waves", 8, seed=0):
+        assert not re.search(r"\b(?:ocean|sea|shore|beach)\b", v, re.I), v
+        assert parse_prompt(v).environment == ["waves"] and parse_prompt(v).free_text == "a lake"
 
 
 @pytest.mark.parametrize("family", ["hunyuan", "framepack", "preview"])

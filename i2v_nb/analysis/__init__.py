@@ -10,10 +10,10 @@ part                   functions
 boundaries             :func:`edge_thresholds`, :func:`edge_map`, :func:`region_map`,
                        :func:`region_stats`
 layout                 :func:`saliency_map`, :func:`subject_mask`, :func:`subject_box`,
-                       :func:`find_horizon`, :func:`thirds_position`, :func:`foreground_mask`,
-                       :func:`spatial_relations`
+                       :func:`find_horizon`, :func:`thirds_position`, :func:`subject_placement`,
+                       :func:`foreground_mask`, :func:`spatial_relations`
 lighting               :func:`exposure_stats`, :func:`contrast_stats`, :func:`colour_temperature`,
-                       :func:`shadow_mask`, :func:`light_direction`
+                       :func:`shadow_mask`, :func:`light_direction`, :func:`point_lights`
 depth                  :func:`classical_depth`, :func:`depth_cues`, :func:`model_depth`,
                        :func:`load_depth_model`, :func:`estimate_depth`
 motion                 :func:`motion_region_masks` (sky, water, foliage, hair, fabric)
@@ -54,6 +54,7 @@ from i2v_nb.analysis.layout import (
     spatial_relations,
     subject_box,
     subject_mask,
+    subject_placement,
     thirds_position,
 )
 from i2v_nb.analysis.lighting import (
@@ -61,18 +62,20 @@ from i2v_nb.analysis.lighting import (
     contrast_stats,
     exposure_stats,
     light_direction,
+    point_lights,
     shadow_mask,
 )
 from i2v_nb.analysis.motion import MOTION_REGION_NAMES, motion_region_masks
 from i2v_nb.analysis.prompts import suggest_prompts
-from i2v_nb.analysis.report import StructureReport, direction_words
+from i2v_nb.analysis.report import StructureReport, confidence_word, direction_words
 
 __all__ = [
-    "analyze", "StructureReport", "suggest_prompts", "direction_words",
+    "analyze", "StructureReport", "suggest_prompts", "direction_words", "confidence_word",
     "edge_thresholds", "edge_map", "region_map", "region_stats",
     "saliency_map", "subject_mask", "subject_box", "find_horizon", "thirds_position",
-    "foreground_mask", "spatial_relations",
+    "foreground_mask", "spatial_relations", "subject_placement",
     "exposure_stats", "contrast_stats", "colour_temperature", "shadow_mask", "light_direction",
+    "point_lights",
     "classical_depth", "depth_cues", "model_depth", "load_depth_model", "estimate_depth",
     "DEFAULT_DEPTH_MODEL", "DepthFallbackWarning",
     "motion_region_masks", "MOTION_REGION_NAMES", "ANALYSIS_MAX_SIDE",
@@ -114,7 +117,8 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
        regions and their statistics (:func:`region_map`, :func:`region_stats`);
     2. **motion** — sky / water / foliage / hair / fabric masks (:func:`motion_region_masks`);
     3. **layout** — saliency, subject mask and box, horizon, rule of thirds;
-    4. **lighting** — exposure, contrast, colour temperature, shadows, light direction;
+    4. **lighting** — exposure, contrast, colour temperature, shadows, light direction, point
+       lights (sky and water are not lit surfaces: they are left out of shadows and direction);
     5. **depth** — ``depth="model"`` runs ``depth_model`` through transformers (CUDA if available),
        ``"classical"`` uses weight-free cues, ``"auto"`` the model when it can be loaded without
        waiting on a network (else classical and one :class:`DepthFallbackWarning`);
@@ -180,8 +184,10 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
     exposure = exposure_stats(rgb)
     contrast = contrast_stats(work)
     temperature = colour_temperature(work)
-    shadows = shadow_mask(work)
-    angle, confidence = light_direction(work)
+    unlit = motion["sky"] | motion["water"]
+    shadows = shadow_mask(work, exclude=unlit)
+    angle, confidence = light_direction(work, exclude=unlit)
+    lamps = point_lights(work)
     timings["lighting"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -203,6 +209,7 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
         depth_map = np.clip(upsample(depth_map, full), 0.0, 1.0)
         box = _scale_box(box, scale, full)
         horizon = None if horizon is None else min(H - 1, round(horizon / scale))
+        lamps = [(min(W - 1, round(x / scale)), min(H - 1, round(y / scale))) for x, y in lamps]
         stats = _scale_stats(stats, scale, full)
     thirds = thirds_position(box, (H, W))
     timings["relations"] = time.perf_counter() - t
@@ -215,5 +222,6 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
         subject_box=tuple(int(v) for v in box), subject_score=round(score, 4), thirds=thirds,
         horizon_y=horizon, foreground_mask=fg, relations=relations, exposure=exposure,
         contrast=contrast, colour_temperature=temperature, shadow_mask=shadows,
-        light_direction=angle, light_confidence=confidence, depth=depth_map, depth_method=how,
+        light_direction=angle, light_confidence=confidence, point_lights=lamps,
+        depth=depth_map, depth_method=how,
         motion_regions=motion, timings=timings, seed=int(seed))

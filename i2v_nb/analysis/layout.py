@@ -21,7 +21,7 @@ from i2v_nb.analysis._common import (as_rgb, normalize01, otsu_threshold, region
                                      upsample, work_copy)
 
 __all__ = ["saliency_map", "subject_mask", "subject_box", "find_horizon", "thirds_position",
-           "foreground_mask", "spatial_relations"]
+           "foreground_mask", "spatial_relations", "subject_placement"]
 
 _WORK_SIDE = 256
 
@@ -199,13 +199,55 @@ def find_horizon(image: Any, *, min_columns: float = 0.7, max_side: int = _WORK_
     return int(np.clip(round(y / scale), 0, H - 1))
 
 
+#: A subject box at least this fraction of the frame's width (or height) is a band, not a point.
+_WIDE = 0.6
+
+
+def subject_placement(box: tuple[int, int, int, int], shape: tuple[int, int]) -> str:
+    """Where a subject box sits, in the words every description uses (one rule for all of them).
+
+    A box spanning at least 60 % of the width "spans most of the width" (from the left edge / to
+    the right edge when it touches one side); otherwise its centre is "centred" within 10 % of the
+    middle, else "left of centre" / "right of centre". Off the middle row by more than 15 % of the
+    height adds "in the upper part" / "in the lower part".
+
+    >>> subject_placement((0, 181, 585, 281), (512, 768))
+    'spans most of the width from the left edge'
+    >>> subject_placement((90, 10, 130, 40), (120, 160))
+    'right of centre in the upper part'
+    """
+    h, w = shape
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2.0 / w, (y0 + y1) / 2.0 / h
+    if (x1 - x0) >= _WIDE * w:
+        touches_left, touches_right = x0 <= 0.02 * w, x1 >= 0.98 * w
+        horiz = "spans most of the width" + (" from the left edge" if touches_left
+                                            and not touches_right else
+                                            " to the right edge" if touches_right
+                                            and not touches_left else "")
+    elif abs(cx - 0.5) < 0.1:
+        horiz = "centred"
+    else:
+        horiz = ("left" if cx < 0.5 else "right") + " of centre"
+    vert = "" if abs(cy - 0.5) < 0.15 else (" in the upper part" if cy < 0.5
+                                             else " in the lower part")
+    return horiz + vert
+
+
 def thirds_position(box: tuple[int, int, int, int], shape: tuple[int, int]) -> dict[str, Any]:
     """Where a box sits in the frame, in rule-of-thirds terms.
 
-    Returns ``center`` ``(x, y)`` in [0, 1], ``column`` ("left" | "centre" | "right"),
-    ``row`` ("top" | "middle" | "bottom"), ``nearest_power_point`` (one of the four thirds
-    intersections, in [0, 1]), ``distance`` to it (fraction of the diagonal), ``on_thirds``
-    (distance < 0.1) and ``centred`` (centre within 10 % of the middle both ways).
+    Returns ``center`` ``(x, y)`` in [0, 1], ``column`` ("left" | "centre" | "right": the third
+    of the grid the centre falls in, not a claim that the subject is centred), ``row`` ("top" |
+    "middle" | "bottom"), ``span`` (box width and height as fractions of the frame),
+    ``nearest_power_point`` (one of the four thirds intersections, in [0, 1]), ``distance`` to it
+    (fraction of the diagonal), ``on_thirds`` (distance < 0.1 and the box narrower and lower than
+    60 % of the frame: a band across the picture sits on no point) and ``centred`` (centre within
+    10 % of the middle both ways).
+
+    >>> t = thirds_position((0, 181, 585, 281), (512, 768))   # a wide band from the left edge
+    >>> t["column"], t["span"], t["on_thirds"], t["centred"]
+    ('centre', (0.7617, 0.1953), False, False)
     """
     h, w = shape
     x0, y0, x1, y1 = box
@@ -215,9 +257,12 @@ def thirds_position(box: tuple[int, int, int, int], shape: tuple[int, int]) -> d
     points = [(a, b) for a in (1 / 3, 2 / 3) for b in (1 / 3, 2 / 3)]
     dists = [np.hypot((cx - a) * w, (cy - b) * h) / np.hypot(w, h) for a, b in points]
     i = int(np.argmin(dists))
+    span = ((x1 - x0) / w, (y1 - y0) / h)
+    compact = span[0] < _WIDE and span[1] < _WIDE
     return {"center": (round(cx, 4), round(cy, 4)), "column": column, "row": row,
+            "span": (round(span[0], 4), round(span[1], 4)),
             "nearest_power_point": (round(points[i][0], 4), round(points[i][1], 4)),
-            "distance": round(float(dists[i]), 4), "on_thirds": bool(dists[i] < 0.1),
+            "distance": round(float(dists[i]), 4), "on_thirds": bool(dists[i] < 0.1 and compact),
             "centred": bool(abs(cx - 0.5) < 0.1 and abs(cy - 0.5) < 0.1)}
 
 
@@ -261,14 +306,7 @@ def spatial_relations(shape: tuple[int, int], *, subject_box: tuple[int, int, in
     out: list[str] = []
     if subject_box is not None:
         x0, y0, x1, y1 = subject_box
-        cx, cy = (x0 + x1) / 2.0 / w, (y0 + y1) / 2.0 / h
-        if abs(cx - 0.5) < 0.1:
-            horiz = "subject centred"
-        else:
-            horiz = "subject " + ("left" if cx < 0.5 else "right") + " of centre"
-        vert = "" if abs(cy - 0.5) < 0.15 else (" in the upper part" if cy < 0.5
-                                                 else " in the lower part")
-        out.append(horiz + vert)
+        out.append("subject " + subject_placement(subject_box, shape))
         if (x1 - x0) * (y1 - y0) > 0.6 * h * w:
             out.append("subject fills most of the frame")
     for name, mask in (regions or {}).items():

@@ -20,9 +20,26 @@ from i2v_nb._media import to_grey
 from i2v_nb.analysis._common import as_rgb, otsu_threshold, upsample, work_copy
 
 __all__ = ["exposure_stats", "contrast_stats", "colour_temperature", "shadow_mask",
-           "light_direction"]
+           "light_direction", "point_lights"]
 
 _WORK_SIDE = 256
+
+
+def _unlit(exclude: np.ndarray | None, rgb: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Sky and water as an ``shape`` bool mask: ``exclude`` resized, or found in ``rgb`` (the
+    full image, as :func:`~i2v_nb.analysis.analyze` finds them) when None."""
+    import cv2
+
+    h, w = shape
+    if exclude is None:
+        from i2v_nb.analysis.motion import motion_region_masks
+
+        masks = motion_region_masks(rgb)
+        exclude = masks["sky"] | masks["water"]
+    m = np.asarray(exclude, bool)
+    if m.shape != (h, w):
+        m = cv2.resize(m.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    return m
 
 
 def exposure_stats(image: Any) -> dict[str, Any]:
@@ -96,13 +113,18 @@ def colour_temperature(image: Any) -> dict[str, Any]:
                                                                 round(float(y), 4))}
 
 
-def shadow_mask(image: Any, *, max_side: int = _WORK_SIDE) -> np.ndarray:
+def shadow_mask(image: Any, *, max_side: int = _WORK_SIDE,
+                exclude: np.ndarray | None = None) -> np.ndarray:
     """Shadows (and dark objects alike) as an ``(H, W)`` bool mask.
 
     A pixel is in shadow when its Lab lightness is below both Otsu's threshold and the mean, and
     either under 70 % of its surroundings' lightness (a Gaussian of 1/16 of the long side) or under
     half the mean. Parts smaller than 0.2 % of the image are dropped. A flat image has no shadows.
-    Colour alone cannot tell a cast shadow from a black coat; the mask marks both.
+    Colour alone cannot tell a cast shadow from a black coat; the mask marks both. Sky and water
+    are never shadows, however dark (a night sky is dark because nothing lights it, water because
+    it reflects it): ``exclude`` is their bool mask (any size), found with
+    :func:`~i2v_nb.analysis.motion_region_masks` when None; pass ``np.zeros(shape, bool)`` to
+    keep every pixel.
     """
     import cv2
 
@@ -117,21 +139,25 @@ def shadow_mask(image: Any, *, max_side: int = _WORK_SIDE) -> np.ndarray:
     local = cv2.GaussianBlur(L, (0, 0), max(h, w) / 16.0)
     mean = float(L.mean())
     dark = (L < otsu_threshold(L)) & (L < mean) & ((L < 0.7 * local) | (L < 0.5 * mean))
+    unlit = _unlit(exclude, rgb, (H, W))
+    dark &= ~_unlit(unlit, rgb, (h, w))
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     dark = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, k)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, 8, cv2.CV_32S)
     keep = stats[:, 4] >= 0.002 * h * w
     keep[0] = False
-    return upsample(keep[labels], (H, W))
+    return upsample(keep[labels], (H, W)) & ~unlit
 
 
-def light_direction(image: Any, *, max_side: int = _WORK_SIDE,
-                    min_confidence: float = 0.25) -> tuple[float | None, float]:
+def light_direction(image: Any, *, max_side: int = _WORK_SIDE, min_confidence: float = 0.25,
+                    exclude: np.ndarray | None = None) -> tuple[float | None, float]:
     """Dominant light direction from shading, in degrees (see the module docstring), and confidence.
 
     On a smoothed grey copy, brightness rises towards the light across lit surfaces, so the
     brightness gradients *inside* surfaces point towards it. Gradients near object boundaries
-    (Canny edges, dilated) and in clipped pixels are left out; the rest are summed as vectors.
+    (Canny edges, dilated), in clipped pixels and in the sky and water are left out (a sky
+    brightens towards the horizon and water towards the distance without being lit from there;
+    ``exclude`` as in :func:`shadow_mask`); the rest are summed as vectors.
     ``confidence`` = ``|Σ g| / Σ |g|`` (how much they agree, 0–1) times a strength factor that
     falls to 0 for nearly flat shading. Below ``min_confidence`` the angle is None ("unsure").
 
@@ -148,7 +174,8 @@ def light_direction(image: Any, *, max_side: int = _WORK_SIDE,
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     edges = cv2.Canny(cv2.GaussianBlur(g8, (0, 0), 1.0), 40, 100, L2gradient=True)
     near_edge = cv2.dilate(edges, np.ones((7, 7), np.uint8)) > 0
-    usable = ~near_edge & (g8 > 5) & (g8 < 250)
+    unlit = _unlit(exclude, rgb, (small.shape[0], small.shape[1]))
+    usable = ~near_edge & (g8 > 5) & (g8 < 250) & ~unlit
     mag = np.sqrt(gx * gx + gy * gy)
     if usable.sum() < 0.02 * g.size:
         return None, 0.0
@@ -164,3 +191,47 @@ def light_direction(image: Any, *, max_side: int = _WORK_SIDE,
         return None, confidence
     angle = float(np.degrees(np.arctan2(vy, vx)) % 360.0)
     return round(angle, 2), confidence
+
+
+def point_lights(image: Any, *, max_mean: float = 0.35) -> list[tuple[int, int]]:
+    """Small light sources seen in a dark scene (lamps, floodlights, street lights): their centres.
+
+    In a scene whose mean luma is below ``max_mean`` (a night or twilight shot), a point light is a
+    near-white core (luma ≥ 235, closed by 3×3) of 0.005–0.2 % of the image whose surroundings
+    (a ring 1.5–3 % of the long side away) are dark (mean luma < 115): a lit white surface has
+    bright surroundings, a lamp does not. In a brighter scene small highlights are glints, not the
+    light, and the list is empty. Several point lights mean no single light direction.
+
+    Returns ``(x, y)`` pixel centres, left to right.
+
+    >>> import numpy as np
+    >>> night = np.full((200, 300, 3), 20, np.uint8)
+    >>> night[100:104, 50:54] = 255; night[150:154, 220:224] = 255     # two lamps in the dark
+    >>> point_lights(night)
+    [(52, 102), (222, 152)]
+    >>> point_lights(np.full((200, 300, 3), 200, np.uint8))
+    []
+    """
+    import cv2
+
+    g = to_grey(as_rgb(image))
+    H, W = g.shape
+    if float(g.mean()) / 255.0 >= max_mean:
+        return []
+    core = cv2.morphologyEx((g >= 235).astype(np.uint8), cv2.MORPH_CLOSE,
+                            np.ones((3, 3), np.uint8))
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(core, 8, cv2.CV_32S)
+    r = max(2, round(0.015 * max(H, W)))
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if not 0.00005 * H * W <= area <= 0.002 * H * W:
+            continue
+        x0, y0 = max(0, x - 2 * r), max(0, y - 2 * r)
+        x1, y1 = min(W, x + w + 2 * r), min(H, y + h + 2 * r)
+        blob = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
+        near = cv2.dilate(blob, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
+        ring = (cv2.dilate(blob, np.ones((4 * r + 1, 4 * r + 1), np.uint8)) > 0) & ~near
+        if ring.any() and float(g[y0:y1, x0:x1][ring].mean()) < 115.0:
+            out.append((int(round(centroids[i][0])), int(round(centroids[i][1]))))
+    return sorted(out)

@@ -19,8 +19,10 @@ in [0, 1], texture = local standard deviation of grey):
   bright holes in it (clouds, also at the left/right edges) are filled in.
 * **water** — blue/cyan/teal (hue 165–255°, S > 0.12) below the sky, in parts that do not touch the
   top edge, sit mostly in the lower half and span at least 30 % of the width.
-* **foliage** — green (hue 50–170°, excess green 2G−R−B > 0), in parts where at least 40 % of
-  the pixels are busy (texture > 0.03), not sky or water.
+* **foliage** — green (hue 50–170°, S > 0.4, excess green 2G−R−B > 0), in parts where at least
+  40 % of the pixels are busy (texture > 0.03), not sky or water. Grey-green (S ≤ 0.4) is left
+  out: haze turns far vegetation grey-green (aerial perspective) and far hills do not visibly
+  sway, so a leaf effect there would wobble the landscape.
 * **hair** — needs a face-like skin blob (YCrCb skin colours, compact): dark, brown, blonde or red
   textured pixels around and above it that touch the skin blob.
 * **fabric** — needs the same skin blob: the areas below it (clothes) whose colour stays within
@@ -186,9 +188,10 @@ def water_mask(f: ColourFeatures, sky: np.ndarray | None = None) -> np.ndarray:
 
 
 def foliage_mask(f: ColourFeatures, sky: np.ndarray | None = None) -> np.ndarray:
-    """Foliage on the small image of ``f``: green, textured, in parts of a meaningful size."""
+    """Foliage on the small image of ``f``: saturated green, textured, in parts of a meaningful
+    size (grey-green far hills stay rigid: see the module docstring)."""
     h, w = f.gray.shape
-    green = (f.hue >= 50) & (f.hue <= 170) & (f.sat > 0.15) & (f.val > 0.08) & (f.exg > 0.04)
+    green = (f.hue >= 50) & (f.hue <= 170) & (f.sat > 0.4) & (f.val > 0.08) & (f.exg > 0.04)
     import cv2
 
     busy = f.texture > 0.03

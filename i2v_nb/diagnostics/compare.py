@@ -60,15 +60,24 @@ class ClipComparison:
     def plot(self, *, thumbnails: int = 4, figsize: tuple[float, float] | None = None):
         """Side-by-side figure: a row of thumbnails per clip (ranked, flagged frames outlined in
         red); on the right the score that ranks, ``overall`` ± its error with the best take's noise
-        band shaded (takes inside it are tied), and below it the SSIM-to-reference curves."""
-        from matplotlib.figure import Figure
+        band shaded (takes inside it are tied), and below it the SSIM-to-reference curves; drawn in
+        the package style (:mod:`i2v_nb.plotting`), notebook wide unless ``figsize`` is given."""
+        from i2v_nb import plotting
 
         names = list(self.table.index)
         n = len(names)
-        fig = Figure(figsize=figsize or (2.2 * thumbnails + 5.5, max(3.6, 1.9 * n + 0.6)),
-                     layout="constrained")
-        gs = fig.add_gridspec(n, thumbnails + 2)
-        right = gs[:, thumbnails:].subgridspec(2, 1, height_ratios=(1, 1))
+        width, height = figsize or (plotting.NOTEBOOK_WIDTH, max(3.6, 1.5 * n + 0.8))
+        fig = plotting.blank(width=width, height=height)
+        with plotting.style():
+            self._draw(fig, names, thumbnails)
+        return fig
+
+    def _draw(self, fig: Any, names: list[str], thumbnails: int) -> None:
+        from i2v_nb import plotting
+
+        n = len(names)
+        gs = fig.add_gridspec(n, thumbnails + 1, width_ratios=[1.0] * thumbnails + [2.8])
+        right = gs[:, thumbnails].subgridspec(2, 1, height_ratios=(1, 1))
         ax_rank, ax_curve = fig.add_subplot(right[0]), fig.add_subplot(right[1])
         for r, name in enumerate(names):
             rep = self.reports[name]
@@ -77,18 +86,11 @@ class ClipComparison:
             idx = np.unique(np.linspace(0, t - 1, thumbnails).round().astype(int))
             for c, i in enumerate(idx):
                 ax = fig.add_subplot(gs[r, c])
-                ax.imshow(rep.frames[i])
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.set_title(f"frame {i}", fontsize=8)
+                flagged = any(f.frame == i for f in rep.flags)
+                plotting.show_image(ax, rep.frames[i], title_text=f"frame {i}",
+                                    highlight="red" if flagged else None)
                 if c == 0:
-                    ax.set_ylabel(f"#{int(row['rank'])} {name}\n{row['overall']:.3f}",
-                                  fontsize=9)
-                for f in rep.flags:
-                    if f.frame == i:
-                        for sp in ax.spines.values():
-                            sp.set_edgecolor("red")
-                            sp.set_linewidth(2)
+                    ax.set_ylabel(f"#{int(row['rank'])} {name}\n{row['overall']:.3f}")
             line, = ax_curve.plot(rep.per_frame["frame"], rep.per_frame["ssim_ref"],
                                   label=f"#{r + 1} {name}")
             for f in rep.flags:
@@ -98,17 +100,15 @@ class ClipComparison:
         best = self.table.iloc[0]
         ax_rank.axvspan(best["overall"] - 2 * best["overall_err"],
                         best["overall"] + 2 * best["overall_err"], color="0.85", zorder=0)
-        ax_rank.set_yticks(range(n), [f"#{r + 1} {nm}" for r, nm in enumerate(names)],
-                           fontsize=9)
+        ax_rank.set_yticks(range(n), [f"#{r + 1} {nm}" for r, nm in enumerate(names)])
         ax_rank.set_ylim(n - 0.5, -0.5)
-        ax_rank.set_xlabel("overall (the score that ranks) ± 2 errors")
-        ax_rank.set_title("grey: the best take's noise band (takes in it are tied)", fontsize=9)
+        ax_rank.set_xlabel("overall ± 2 errors (the score that ranks)")
+        plotting.title(ax_rank, "grey: the best take's noise band\n(takes in it are tied)")
         ax_rank.grid(alpha=0.3, axis="x")
         ax_curve.set_xlabel("frame")
         ax_curve.set_ylabel("SSIM to reference")
-        ax_curve.legend(fontsize=8)
+        plotting.legend(ax_curve)
         ax_curve.grid(alpha=0.3)
-        return fig
 
 
 def compare_clips(clips: Any, *, reference: Any = None, names: list[str] | None = None,

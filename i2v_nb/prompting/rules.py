@@ -199,7 +199,8 @@ _ENV_RULES: list[tuple[str, str]] = [
      r"light\s+rays|flicker\w*|twinkl\w*|strob\w*)\b", "light_change"),
     # water
     (r"\b(?:ocean|sea)\s+waves\b", "waves"),
-    (r"\bwaves\s+(?:crash\w*|roll\w*|break\w*|lap\w*|wash\w*|surg\w*|com\w*)\b", "waves"),
+    (r"\bwaves\s+(?:crash\w*|roll\w*|break\w*|lap\w*|wash\w*|surg\w*|com\w*|mov\w*)"
+     r"(?:\s+(?:gently\s+)?(?:across|over|on)\s+the\s+(?:water|surface))?\b", "waves"),
     (r"\b(?:crashing|rolling|breaking|lapping|gentle|big|small|ocean|sea)\s+waves\b", "waves"),
     (r"\b(?:waves|surf|breakers|swell|swells|tide)\b", "waves"),
     (r"\b(?:ripple|ripples|rippling|rippled)\b", "water_ripples"),

@@ -121,7 +121,8 @@ class MotionSpec:
         """An English description of the motion that :func:`parse_prompt` reads back the same.
 
         Args:
-            style: ``"long"`` (sentences, for CogVideoX/Wan), ``"short"`` (comma phrases, LTX).
+            style: ``"long"`` (sentences, for CogVideoX/Wan), ``"paragraph"`` (the action first,
+                for LTX-Video) or ``"short"`` (comma phrases, the preview engine).
             negations: include "no rain"-style phrases for :attr:`negative` (models with a
                 negative prompt get them there instead).
         """

@@ -76,11 +76,12 @@ _SUBJECT_PHRASES: dict[str, list[str]] = {
 }
 
 _ENV_PHRASES: dict[str, list[str]] = {
-    # no leaves or fabric named here: the image may have none, and a text model would add them
+    # no leaves or fabric named here: the image may have none, and a text model would add them;
+    # no ocean or shore for waves either: they may be on a lake (and a model would paint a beach)
     "wind": ["a gentle breeze blows", "the wind blows", "a light breeze in the air"],
     "water_ripples": ["ripples spread across the water", "the water ripples",
                       "rippling water"],
-    "waves": ["waves roll in", "ocean waves", "waves crash on the shore"],
+    "waves": ["waves roll across the water", "rolling waves", "waves move across the water"],
     "clouds_drift": ["clouds drift across the sky", "drifting clouds", "the clouds move"],
     "rain": ["rain falls", "it is raining", "raindrops fall"],
     "snow": ["snow falls", "snowflakes drift down", "it is snowing"],
@@ -122,8 +123,9 @@ def describe_motion(spec: MotionSpec, *, style: str = "long", rng: random.Random
 
     Args:
         spec: the :class:`~i2v_nb.prompting.MotionSpec` to describe.
-        style: ``"long"`` (the scene, then one sentence per motion) or ``"short"`` (comma
-            phrases).
+        style: ``"long"`` (the scene, then one sentence per motion), ``"paragraph"`` (the action
+            first in one sentence, then the scene, the camera, the light: the chronological
+            paragraph LTX-Video's authors advise) or ``"short"`` (comma phrases).
         rng: ``None`` for the canonical wording; a ``random.Random`` picks synonyms and an order
             (how :func:`~i2v_nb.prompting.prompt_variations` varies the wording).
         negations: include "no rain"-style phrases for ``spec.negative``.
@@ -131,6 +133,9 @@ def describe_motion(spec: MotionSpec, *, style: str = "long", rng: random.Random
     >>> from i2v_nb.prompting import MotionSpec
     >>> describe_motion(MotionSpec(camera="pan_left", speed=0.25), style="short")
     'slow pan to the left'
+    >>> print(describe_motion(MotionSpec(camera="pan_left", environment=["waves"],
+    ...                                  free_text="a lake at dawn"), style="paragraph"))
+    Waves roll across the water. A lake at dawn. The camera pans left.
     """
     bucket = speed_bucket(spec.speed)
     k = 1 if style == "short" else 0  # canonical wording: sentences (long) or noun phrases (short)
@@ -157,9 +162,18 @@ def describe_motion(spec: MotionSpec, *, style: str = "long", rng: random.Random
         items = ([scene] if scene else []) + parts_motion + atmos + loop + ([neg] if neg else [])
         return ", ".join(i for i in items if i)
     sentences = []
-    if scene:
-        sentences.append(_sentence(scene))
-    sentences += [_sentence(p) for p in parts_motion]
+    if style == "paragraph":  # the main action first, in one sentence; then scene and camera
+        actions = [*subj, *env]
+        if actions:
+            sentences.append(_sentence(", and ".join(actions) if len(actions) < 3 else
+                                       ", ".join(actions[:-1]) + ", and " + actions[-1]))
+        if scene:
+            sentences.append(_sentence(scene))
+        sentences.append(_sentence(camera))
+    else:
+        if scene:
+            sentences.append(_sentence(scene))
+        sentences += [_sentence(p) for p in parts_motion]
     if neg:
         sentences.append(_sentence(neg))
     if atmos:

@@ -1,12 +1,13 @@
 """Per-family prompts: what to pass to each model family for a motion spec.
 
 :func:`build_prompt` writes the spec the way each family responds to it (long descriptive
-prompts for CogVideoX and Wan, a short one for LTX, motion knobs for SVD, which takes no text)
-with the family's default negative prompt. The family comes from the caller: a family name or
+prompts for CogVideoX and Wan; for LTX-Video the single flowing paragraph its authors advise,
+the main action first; motion knobs for SVD, which takes no text) with the family's default
+negative prompt. The family comes from the caller: a family name or
 a registry preset (duck-typed on ``.family``); prompting never imports the model registry.
 
->>> build_prompt("slow pan left", "ltx")["prompt"]
-'slow pan to the left'
+>>> build_prompt("slow pan left, clouds drift", "ltx")["prompt"]
+'Clouds drift across the sky. The camera slowly pans left.'
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ def build_prompt(spec: MotionSpec | str | None, model: Any = "preview") -> dict[
       ``ignored_text`` says which words SVD cannot follow.
     * ``cogvideox``, ``wan``: a long descriptive prompt (scene, then one sentence per motion) and
       a default negative prompt (Wan's own recommended one for ``wan``).
-    * ``ltx``: a short comma-separated prompt and LTX-Video's recommended negative prompt.
+    * ``ltx``: one flowing paragraph in the order LTX-Video's README advises ("start with main
+      action in a single sentence", then the scene, the camera move, the light; within 200
+      words) and LTX-Video's recommended negative prompt. Only what the spec says is written:
+      details of the picture come from your own scene words (``spec.free_text``).
     * ``hunyuan``, ``framepack``: a medium descriptive prompt (HunyuanVideo's ``negative_prompt``
       takes effect with ``true_cfg_scale`` > 1).
     * ``preview``: the short prompt; the CPU engine reads the spec itself.
@@ -104,7 +108,7 @@ def build_prompt(spec: MotionSpec | str | None, model: Any = "preview") -> dict[
 
     >>> out = build_prompt("slow zoom in, clouds drift", "ltx")
     >>> out["prompt"], out["negative_prompt"] is not None
-    ('slow zoom in, drifting clouds', True)
+    ('Clouds drift across the sky. The camera slowly zooms in.', True)
     >>> build_prompt("fast dramatic orbit", "svd")["motion_bucket_id"] > 127
     True
     """
@@ -131,7 +135,7 @@ def build_prompt(spec: MotionSpec | str | None, model: Any = "preview") -> dict[
         if spec.is_static and negative:  # a still clip is wanted: do not push away "static"
             negative = re.sub(r"\b(?:static|still picture),\s*", "", negative)
     elif family == "ltx":
-        prompt = spec.describe(style="short", negations=negs)
+        prompt = spec.describe(style="paragraph", negations=negs)
     elif family in ("hunyuan", "framepack"):
         prompt = spec.describe(style="long", negations=negs)
     else:  # preview
