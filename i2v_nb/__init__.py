@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     "interpolate": "i2v_nb.editing",
     "upscale": "i2v_nb.editing",
     "color_match": "i2v_nb.editing",
+    "Sweep": "i2v_nb.sweeps",
     # widgets
     "Studio": "i2v_nb.widgets",
 }
@@ -115,5 +116,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from i2v_nb.prompting import MotionSpec, build_prompt, parse_prompt, prompt_variations
     from i2v_nb.samples import sample_image, sample_names
     from i2v_nb.synthesis import generate, generate_many, get_model, models
+    from i2v_nb.sweeps import Sweep
     from i2v_nb.synthesis.restore import Run, restore
     from i2v_nb.widgets import Studio

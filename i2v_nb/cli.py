@@ -6,6 +6,7 @@
     i2v-nb diagnose clip.mp4 --out report.png
     i2v-nb models                                # the model presets
     i2v-nb history                               # clips saved so far
+    i2v-nb sweep spec.toml --history out         # a grid of takes (several GPUs: accelerate launch)
     i2v-nb lab                                   # JupyterLab on the quickstart notebook
 """
 
@@ -178,6 +179,12 @@ def _model(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"unknown model {text!r}; choose one of {', '.join(_model_names())} (or a hub id "
             "of one of them; `i2v-nb models` describes them)") from None
+
+
+def _sweep_scores() -> tuple[str, ...]:
+    from i2v_nb.sweeps.summary import SCORES
+
+    return tuple(SCORES)
 
 
 def _figure_suffixes() -> tuple[str, ...]:
@@ -368,6 +375,23 @@ def _cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from i2v_nb.history import History
+    from i2v_nb.sweeps import Sweep
+    from i2v_nb.sweeps.run import launch_warning
+
+    note = launch_warning()
+    if note:
+        print(f"i2v-nb: warning: {note}", file=sys.stderr, flush=True)
+    sweep = Sweep.from_toml(args.spec)
+    history = History(_history_folder(args.history))
+    summary = sweep.run(history, progress=not args.quiet, score=args.score)
+    if summary is not None:  # the main process
+        _say(summary.text())
+        _say(f"summary: {summary.path}")
+    return 0
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -450,6 +474,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("history", help="list the clips saved in a history folder")
     p.add_argument("--history", default="i2v_outputs", help="the history folder")
     p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("sweep", help="make a grid of images x prompts x seeds x models from a "
+                       "TOML file into one history; on several GPUs or machines run it under "
+                       "`accelerate launch`")
+    p.add_argument("spec", help="the sweep's TOML file (images, prompts, seeds, models, [params])")
+    p.add_argument("--history", default="i2v_outputs",
+                   help="the history folder the clips go to (shared by every process)")
+    p.add_argument("--score", default="overall", choices=list(_sweep_scores()),
+                   help="the continuity score the summary ranks by (default: overall)")
+    p.add_argument("--quiet", action="store_true", help="no line per item")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("lab", help="open JupyterLab on the quickstart notebook (other options "
                        "go to jupyter lab, e.g. --no-browser --port 8890)")

@@ -107,6 +107,20 @@ class HistoryEntry:
         seed = self.metadata.get("seed")
         return seed if isinstance(seed, int) else None
 
+    @property
+    def sweep_id(self) -> str | None:
+        """The id of the sweep that made this clip (``metadata["sweep"]["id"]``), or None."""
+        sweep = self.metadata.get("sweep")
+        value = sweep.get("id") if isinstance(sweep, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def sweep_item(self) -> str | None:
+        """The id of the sweep item this clip is (``metadata["sweep"]["item"]``), or None."""
+        sweep = self.metadata.get("sweep")
+        value = sweep.get("item") if isinstance(sweep, dict) else None
+        return value if isinstance(value, str) else None
+
 
 class History:
     """A folder of clips with their parameters; reload them after a kernel restart.
@@ -268,10 +282,13 @@ class History:
                                   DamagedEntryWarning, stacklevel=3)
         return sorted(entries, key=lambda e: e.id, reverse=True)
 
-    def list(self) -> list[HistoryEntry]:
-        """Every sound entry, newest first. A damaged entry (see the module docstring) is skipped
-        with a :class:`DamagedEntryWarning` naming it and the damage; the others are listed."""
-        return self._entries(warn=True)
+    def list(self, *, sweep: str | None = None) -> list[HistoryEntry]:
+        """Every sound entry, newest first; with ``sweep``, only the entries of that sweep
+        (:attr:`HistoryEntry.sweep_id`; group by it to see each sweep's clips together). A
+        damaged entry (see the module docstring) is skipped with a :class:`DamagedEntryWarning`
+        naming it and the damage; the others are listed."""
+        entries = self._entries(warn=True)
+        return entries if sweep is None else [e for e in entries if e.sweep_id == sweep]
 
     def __len__(self) -> int:
         """The number of entries :meth:`list` shows (damaged ones are not counted)."""

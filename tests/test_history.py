@@ -151,3 +151,37 @@ def test_remove(tmp_path):
     a, b = history.add(make_clip(0)), history.add(make_clip(1))
     history.remove(a)
     assert [e.id for e in history.list()] == [b]
+
+
+def test_the_next_add_removes_what_a_killed_writer_left(tmp_path):
+    """A writer killed half-way (os._exit while writing the video) leaves its hidden folder; the
+    next add, in another process, sees that writer is dead and removes it."""
+    code = textwrap.dedent(f"""
+        import os, numpy as np, mediapy, i2v_nb
+        def die(path, *a, **k):
+            open(path, "wb").write(b"half")
+            os._exit(9)
+        mediapy.write_video = die
+        i2v_nb.History({str(tmp_path)!r}).add(i2v_nb.Clip(np.zeros((3, 8, 8, 3), np.uint8), 3))
+    """)
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 9
+    assert [p.name[:5] for p in tmp_path.iterdir()] == [".tmp-"]
+    entry_id = History(tmp_path).add(make_clip(0))
+    assert [p.name for p in tmp_path.iterdir()] == [entry_id]
+
+
+def test_entries_know_their_sweep(tmp_path):
+    history = History(tmp_path)
+    plain = history.add(make_clip(0))
+    clip = make_clip(1)
+    clip.metadata["sweep"] = {"id": "sw-0123456789ab", "item": "0123456789abcdef"}
+    swept = history.add(clip)
+    clip.metadata["sweep"] = {"id": "sw-ffffffffffff", "item": "fedcba9876543210"}
+    other = history.add(clip)
+    entries = {e.id: e for e in history.list()}
+    assert entries[plain].sweep_id is None and entries[plain].sweep_item is None
+    assert (entries[swept].sweep_id, entries[swept].sweep_item) == ("sw-0123456789ab",
+                                                                     "0123456789abcdef")
+    assert [e.id for e in history.list(sweep="sw-0123456789ab")] == [swept]
+    assert [e.id for e in history.list(sweep="sw-ffffffffffff")] == [other]
+    assert len(history.list()) == 3
