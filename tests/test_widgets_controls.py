@@ -82,3 +82,20 @@ def test_each_edit_button_runs_its_function_and_saves_with_the_parent(tmp_path, 
         assert made.fps == 2 * first.fps and made.num_frames == 2 * first.num_frames - 1
     else:
         assert made.frames.shape[1:3] == (2 * first.height, 2 * first.width)
+
+
+def test_the_gallery_groups_a_sweeps_clips(tmp_path):
+    from i2v_nb.widgets import Gallery
+
+    history = i2v_nb.History(tmp_path / "h")
+    sweep = i2v_nb.Sweep(images=["sample:coffee"], prompts=["slow zoom in", "pan left"], seeds=[0],
+                         models=["preview"], params=dict(num_frames=4, width=64, height=48))
+    sweep.run(history, progress=False)
+    i2v_nb.generate(i2v_nb.sample_image("lake"), "", num_frames=4, width=64, height=48,
+                    history=history)
+    gallery = Gallery(history)
+    headers = [w.value for w in walk(gallery.grid) if "i2v-gallery-group" in w._dom_classes]
+    assert len(headers) == 2
+    assert any(sweep.id in h and "2 clips" in h for h in headers)
+    assert any("single takes · 1" in h for h in headers)
+    assert len(gallery.entry_ids) == 3

@@ -33,7 +33,7 @@ from i2v_nb.widgets._common import (
 )
 from i2v_nb.widgets._compat import fill_tooltips
 
-__all__ = ["Gallery", "entry_caption", "param_differences"]
+__all__ = ["Gallery", "entry_caption", "param_differences", "group_by_sweep"]
 
 _SHOWN_PARAMS = ("num_frames", "width", "height", "fps", "num_inference_steps",
                  "guidance_scale", "motion_bucket_id")
@@ -60,6 +60,34 @@ def param_differences(a: dict, b: dict) -> dict[str, tuple[Any, Any]]:
               **dict(b.get("params") or {})}
     return {k: (flat_a.get(k), flat_b.get(k)) for k in dict.fromkeys([*flat_a, *flat_b])
             if flat_a.get(k) != flat_b.get(k)}
+
+
+def group_by_sweep(entries: list[Any]) -> list[tuple[str | None, list[Any]]]:
+    """Entries (newest first) grouped by the sweep that made them: ``[(sweep id or None,
+    entries), …]``, groups in the order of their newest entry, entries keeping their order.
+
+    >>> from types import SimpleNamespace as E
+    >>> [(k, [e.id for e in g]) for k, g in group_by_sweep(
+    ...     [E(id="c", sweep_id="s1"), E(id="b", sweep_id=None), E(id="a", sweep_id="s1")])]
+    [('s1', ['c', 'a']), (None, ['b'])]
+    """
+    groups: dict[str | None, list[Any]] = {}
+    for e in entries:
+        groups.setdefault(getattr(e, "sweep_id", None), []).append(e)
+    return list(groups.items())
+
+
+def _group_header(sweep_id: str | None, entries: list[Any]) -> W.Widget:
+    if sweep_id is None:
+        text = f"single takes · {len(entries)}"
+    else:
+        sweep = entries[0].metadata.get("sweep") or {}
+        name = sweep.get("name") if isinstance(sweep.get("name"), str) else ""
+        text = (f"sweep {sweep_id}" + (f" “{name}”" if name else "")
+                + f" · {len(entries)} clip{'s' if len(entries) != 1 else ''}")
+    return with_class(W.HTML(f'<div style="font-weight:600;font-size:12px;margin:6px 4px 0;">'
+                             f"{escape(text)}</div>", layout=W.Layout(width="100%")),
+                      "i2v-gallery-group")
 
 
 class Gallery(W.VBox):
@@ -126,7 +154,15 @@ class Gallery(W.VBox):
         shown = entries[: self.max_items]
         self._entries = {e.id: e for e in shown}
         self._pick_boxes = {}
-        self.grid.children = [self._card(e) for e in shown]
+        groups = group_by_sweep(shown)
+        if len(groups) > 1 or groups and groups[0][0] is not None:  # a sweep's clips together
+            children: list[W.Widget] = []
+            for sweep_id, members in groups:
+                children.append(_group_header(sweep_id, members))
+                children += [self._card(e) for e in members]
+            self.grid.children = children
+        else:
+            self.grid.children = [self._card(e) for e in shown]
         fill_tooltips(self.grid)
         self.entry_ids = [e.id for e in shown]
         self.picked = [i for i in self.picked if i in self._entries]
