@@ -197,7 +197,9 @@ def inbetween(frame0: np.ndarray, frame1: np.ndarray, times: list[float], *,
     ``F_t→1 = (1 − t)²·F_0→1 − t·(1 − t)·F_1→0``, and blended with weights ``(1 − t)·V0`` and
     ``t·V1``, ``V`` being 0 where a frame's content is occluded in the other
     (:func:`occlusion_mask`): content only one frame sees comes from that frame alone; where
-    neither sees it, the plain time-weighted blend.
+    neither sees it, the plain time-weighted blend. Where the content barely moves (local flow
+    under half a pixel, smoothed over a few pixels) warping only adds resampling blur, so the
+    result leans on the time-weighted blend, fully below 0.5 px and not at all above 1.5 px.
 
     >>> a = np.zeros((16, 16, 3), np.uint8); b = np.full((16, 16, 3), 100, np.uint8)
     >>> int(inbetween(a, b, [0.5])[0].mean())
@@ -223,6 +225,10 @@ def inbetween(frame0: np.ndarray, frame1: np.ndarray, times: list[float], *,
     gx, gy = base_grid(*frame0.shape[:2])
     u01, v01 = cv2.split(np.ascontiguousarray(f01, np.float32))
     u10, v10 = cv2.split(np.ascontiguousarray(f10, np.float32))
+    # how much to trust the warp: 0 below 0.5 px of motion, 1 above 1.5 px
+    moving = np.clip(cv2.GaussianBlur(cv2.magnitude(u01, v01), (0, 0), 2.0) - 0.5, 0.0, 1.0)
+    moving = cv2.merge([moving] * 3)
+    a0, a1 = frame0.astype(np.float32), frame1.astype(np.float32)
     out = []
     for t in times:
         t = float(t)
@@ -244,5 +250,7 @@ def inbetween(frame0: np.ndarray, frame1: np.ndarray, times: list[float], *,
         i1 = cv2.remap(frame1, m1x, m1y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         i0f, i1f = i0.astype(np.float32), i1.astype(np.float32)
         mix = cv2.add(i1f, cv2.multiply(cv2.subtract(i0f, i1f), w0))  # i1 + w0·(i0 − i1)
+        plain = cv2.addWeighted(a0, 1 - t, a1, t, 0.0)
+        mix = cv2.add(plain, cv2.multiply(cv2.subtract(mix, plain), moving))
         out.append(np.clip(np.rint(mix), 0, 255).astype(np.uint8))
     return out
