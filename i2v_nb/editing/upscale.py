@@ -1,11 +1,15 @@
-"""Upscaling a clip: Lanczos with mild sharpening on a CPU.
+"""Upscaling a clip: Lanczos with mild sharpening on a CPU, or LTX-Video's latent upsampler.
 
 ``method="lanczos"`` resizes every frame with a Lanczos-4 filter (OpenCV ``INTER_LANCZOS4``,
 an 8×8 windowed sinc) and then sharpens it mildly with an unsharp mask
 (``out = up + amount·(up − blur_σ(up))``, σ = 0.5·scale px, ``amount`` 0.35 by default), which
 restores some of the edge contrast resampling spreads without the halos of stronger settings.
-It adds no detail: a learned upscaler (or LTX's latent upsampler for LTX clips on a GPU, a
-second pass of the model at twice the latent size) can. ``method="auto"`` is Lanczos here.
+It adds no detail. ``method="ltx"`` runs LTX-Video's latent upsampler instead (the ``upsample``
+capability of the LTX 0.9.8 presets, :mod:`i2v_nb.synthesis.diffusers_backend.upsample`): the
+frames encoded by the LTX VAE, the latents doubled by a learned network, decoded again — it can
+add detail, needs a GPU for real sizes, 8k+1 frames and sides that are multiples of 32.
+``method="auto"`` picks it for a clip made by such a model when a CUDA GPU is visible, and
+Lanczos otherwise.
 
 >>> import numpy as np, i2v_nb
 >>> clip = i2v_nb.Clip(np.zeros((2, 16, 24, 3), np.uint8), fps=8)
@@ -25,7 +29,7 @@ from i2v_nb.errors import ParameterError
 __all__ = ["upscale", "upscale_frame", "METHODS", "MAX_SCALE", "MAX_OUTPUT_PIXELS"]
 
 #: The methods ``upscale`` knows.
-METHODS = ("auto", "lanczos")
+METHODS = ("auto", "lanczos", "ltx")
 #: Largest scale factor.
 MAX_SCALE = 4.0
 #: Largest output frame (pixels): 4K UHD.
@@ -51,7 +55,7 @@ def upscale_frame(frame: np.ndarray, size: tuple[int, int], *, sharpen: float = 
 
 
 def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float = 0.35,
-            progress: Any = None, stop: Any = None):
+            progress: Any = None, stop: Any = None, model: str | None = None):
     """A clip ``scale`` times larger (see the module docstring).
 
     >>> big = i2v_nb.upscale(clip, scale=2)                  # doctest: +SKIP
@@ -59,11 +63,12 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
     Args:
         clip: a :class:`~i2v_nb.Clip`.
         scale: 1 < scale ≤ 4; sizes are rounded to even numbers (what H.264 needs).
-        method: ``"auto"`` or ``"lanczos"``.
+        method: ``"auto"``, ``"lanczos"`` or ``"ltx"`` (scale 2 only).
         sharpen: unsharp-mask strength, 0 … 1.
         progress: called as ``progress(done_frames, total_frames)``.
         stop: a ``threading.Event``; when set, stops with
             :class:`~i2v_nb.errors.GenerationStopped` (checked between frames).
+        model: the preset whose latent upsampler ``"ltx"`` uses (default the clip's own model).
 
     Returns:
         A new :class:`~i2v_nb.Clip` (same fps, source and metadata, plus ``"upscaled"`` and
@@ -87,6 +92,10 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
     if not hasattr(clip, "frames") or not hasattr(clip, "fps"):
         raise ParameterError(f"expected a Clip (frames and fps), got {type(clip).__name__}")
     frames = np.asarray(clip.frames)
+    meta = dict(getattr(clip, "metadata", None) or {})
+    method = _pick_method(method, model or meta.get("model"))
+    if method == "ltx":
+        return _ltx(clip, frames, scale, model or meta.get("model"), meta, progress, stop)
     h, w = frames.shape[1:3]
     width, height = (2 * max(1, round(w * scale / 2)), 2 * max(1, round(h * scale / 2)))
     if width * height > MAX_OUTPUT_PIXELS:
@@ -104,10 +113,59 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
         out[i] = upscale_frame(f, (width, height), sharpen=float(sharpen))
         if progress is not None:
             progress(i + 1, len(frames))
-    meta = dict(getattr(clip, "metadata", None) or {})
     parent = meta.pop("history_id", None)
     meta["upscaled"] = {"scale": float(scale), "method": "lanczos", "sharpen": float(sharpen),
                         "from_size": [w, h], "to_size": [width, height]}
+    if parent:
+        meta["parent"] = parent
+    return Clip(out, fps=clip.fps, source=getattr(clip, "source", None), metadata=meta)
+
+
+def _pick_method(method: str, model: str | None) -> str:
+    """``"auto"`` resolved: LTX's upsampler for a clip of a model with the ``upsample``
+    capability when a CUDA GPU is visible, else Lanczos."""
+    if method != "auto":
+        return method
+    if not model:
+        return "lanczos"
+    from i2v_nb.synthesis import get_model
+    from i2v_nb.synthesis.generate import cuda_available
+
+    try:
+        preset = get_model(model)
+    except ParameterError:
+        return "lanczos"
+    return "ltx" if "upsample" in preset.capabilities and cuda_available() else "lanczos"
+
+
+def _ltx(clip: Any, frames: np.ndarray, scale: float, model: str | None, meta: dict,
+         progress: Any, stop: Any):
+    from i2v_nb.clip import Clip
+    from i2v_nb.editing.budget import check_output
+    from i2v_nb.synthesis import get_model
+    from i2v_nb.synthesis.diffusers_backend.upsample import check_upsample_input, latent_upsample
+
+    if float(scale) != 2.0:
+        raise ParameterError(f"method='ltx' doubles the size (scale=2), not scale={scale!r}; use "
+                             "method='lanczos' for other scales")
+    if not model:
+        raise ParameterError("method='ltx' needs the LTX model the clip was made with: pass "
+                             "model='ltx-video-0.9.8-2b-distilled' (or the one you used)")
+    preset = get_model(model)
+    check_upsample_input(preset, frames)
+    h, w = frames.shape[1:3]
+    check_output(len(frames), 2 * h, 2 * w, "upscale")
+    if stop is not None and stop.is_set():
+        from i2v_nb.errors import GenerationStopped
+
+        raise GenerationStopped("upscale: stopped before the latent upsampler ran")
+    out = latent_upsample(frames, preset, seed=int(meta.get("seed") or 0))
+    if progress is not None:
+        progress(len(frames), len(frames))
+    parent = meta.pop("history_id", None)
+    meta["upscaled"] = {"scale": 2.0, "method": f"ltx latent upsampler ({preset.upsampler[1]})",
+                        "model": preset.name, "from_size": [w, h],
+                        "to_size": [int(out.shape[2]), int(out.shape[1])]}
     if parent:
         meta["parent"] = parent
     return Clip(out, fps=clip.fps, source=getattr(clip, "source", None), metadata=meta)

@@ -36,6 +36,7 @@ from i2v_nb.testing.tiny import (
     TINY_NEEDS,
     TINY_OUTPUT_FRAMES,
     TINY_PIPELINE_CLASSES,
+    tiny_latent_upsampler,
     tiny_pipeline,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "TINY_PIPELINE_CLASSES",
     "TINY_NEEDS",
     "tiny_pipeline",
+    "tiny_latent_upsampler",
     "DEFECT_KINDS",
     "PlantedDefect",
     "plant_defect",

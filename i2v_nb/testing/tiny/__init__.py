@@ -112,7 +112,7 @@ from i2v_nb.testing.tiny.defaults import (
 )
 from i2v_nb.testing.tiny.hunyuan import build_framepack, build_hunyuan
 from i2v_nb.testing.tiny.hunyuan15 import build_hunyuan15
-from i2v_nb.testing.tiny.ltx import build_ltx, build_ltx_condition
+from i2v_nb.testing.tiny.ltx import build_ltx, build_ltx_condition, build_ltx_latent_upsampler
 from i2v_nb.testing.tiny.skyreels import build_skyreels, build_skyreels_df, build_skyreels_flf2v
 from i2v_nb.testing.tiny.svd import build_svd
 from i2v_nb.testing.tiny.wan import build_wan, build_wan_a14b, build_wan_flf2v, build_wan_ti2v
@@ -124,6 +124,7 @@ __all__ = [
     "TINY_PIPELINE_CLASSES",
     "TINY_NEEDS",
     "tiny_pipeline",
+    "tiny_latent_upsampler",
 ]
 
 #: family -> the function that builds its twin from a seed (one module per family).
@@ -177,5 +178,21 @@ def tiny_pipeline(family: str, *, seed: int = 0) -> Any:
 
     with torch.random.fork_rng(devices=[]):
         pipe = builder(int(seed))
+    pipe.to("cpu")
+    return pipe
+
+
+def tiny_latent_upsampler(*, seed: int = 0) -> Any:
+    """The twin of LTX-Video's latent upsampler pipeline (``LTXLatentUpsamplePipeline``, the
+    second pass of the LTX 0.9.8 presets' ``upsample`` capability), built offline like
+    :func:`tiny_pipeline` (float32 on CPU, the global torch RNG left as it was).
+
+    >>> type(tiny_latent_upsampler()).__name__                     # doctest: +SKIP
+    'LTXLatentUpsamplePipeline'
+    """
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        pipe = build_ltx_latent_upsampler(int(seed))
     pipe.to("cpu")
     return pipe

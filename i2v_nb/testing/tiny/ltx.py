@@ -10,7 +10,7 @@ from typing import Any
 
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
 
-__all__ = ["build_ltx", "build_ltx_condition"]
+__all__ = ["build_ltx", "build_ltx_condition", "build_ltx_latent_upsampler"]
 
 
 def build_ltx(seed: int) -> Any:
@@ -31,6 +31,22 @@ def build_ltx_condition(seed: int) -> Any:
     parts["scheduler"] = type(parts["scheduler"]).from_config(parts["scheduler"].config,
                                                               use_dynamic_shifting=False)
     return LTXConditionPipeline(**parts)
+
+
+def build_ltx_latent_upsampler(seed: int) -> Any:
+    """The twin of LTX-Video's spatial latent upsampler (``LTXLatentUpsamplePipeline``): the
+    LTX twin's VAE and an ``LTXLatentUpsamplerModel`` of one residual block per stage (32
+    channels; the real one has 512 and 4), which doubles the latent's width and height."""
+    import torch
+    from diffusers import LTXLatentUpsamplePipeline
+    from diffusers.pipelines.ltx.modeling_latent_upsampler import LTXLatentUpsamplerModel
+
+    vae = _components(seed)["vae"]
+    torch.manual_seed(seed + 7)
+    upsampler = LTXLatentUpsamplerModel(in_channels=vae.config.latent_channels, mid_channels=32,
+                                        num_blocks_per_stage=1, spatial_upsample=True,
+                                        temporal_upsample=False)
+    return LTXLatentUpsamplePipeline(vae=vae, latent_upsampler=upsampler)
 
 
 def _components(seed: int) -> dict[str, Any]:
