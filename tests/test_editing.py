@@ -86,7 +86,7 @@ def test_interpolate_to_an_fps_and_its_refusals():
     assert out.metadata["interpolated"]["from_fps"] == 12.0 and out.metadata["prompt"] == "pan"
     assert clip.frames.shape == (5, 96, 128, 3)  # the input is unchanged
     calls = []
-    i2v_nb.interpolate(clip, factor=3, progress=lambda d, t: calls.append((d, t)))
+    i2v_nb.interpolate(clip, factor=3, progress=lambda d, t, preview: calls.append((d, t)))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     for bad in ({"factor": 1}, {"factor": 2.5}, {"fps": 10}, {"fps": 12 * 9}, {"factor": 2, "fps": 24}):
         with pytest.raises(ParameterError):

@@ -59,7 +59,7 @@ def output_times(num_frames: int, fps: float, out_fps: float) -> np.ndarray:
 
 def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = None,
                 preset: str = "medium", max_side: int | None = 512,
-                progress: Callable[[int, int], None] | None = None, stop: Any = None):
+                progress: Any = None, stop: Any = None):
     """A clip with more frames per second, made by motion-compensated interpolation.
 
     >>> smooth = i2v_nb.interpolate(clip, factor=2)          # doctest: +SKIP
@@ -73,7 +73,8 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
             the clip's span.
         preset: DIS flow preset (``"medium"`` default; ``"fast"`` is quicker and coarser).
         max_side: longer side the flow is computed at (frames are warped at full size).
-        progress: called as ``progress(done_pairs, total_pairs)``.
+        progress: ``None`` a progress bar, ``False`` none, or ``progress(done_pairs,
+            total_pairs, None)`` (the rule of every long call: :mod:`i2v_nb._progress`).
         stop: a ``threading.Event``; when set, stops with
             :class:`~i2v_nb.errors.GenerationStopped` (checked between pairs).
 
@@ -86,8 +87,6 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
         ParameterError: both or neither usable ``factor``/``fps``, a rate not above the clip's.
         GenerationStopped: ``stop`` was set.
     """
-    from i2v_nb.clip import Clip
-
     frames, in_fps = _frames_and_fps(clip)
     if factor is not None and fps is not None:
         raise ParameterError("give factor= or fps=, not both (e.g. factor=2, or fps=24)")
@@ -104,11 +103,25 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
             raise ParameterError(f"fps={fps!r} must be above the clip's {in_fps:g} fps and at "
                                  f"most {MAX_FACTOR}× it ({in_fps * MAX_FACTOR:g})")
         out_fps = float(fps)
+    from i2v_nb._progress import progress_reporter
     from i2v_nb.editing.budget import check_output
 
     times = output_times(len(frames), in_fps, out_fps)
     check_output(len(times), frames.shape[1], frames.shape[2], "interpolate")
     out = np.empty((len(times), *frames.shape[1:]), np.uint8)
+    report, close = progress_reporter(progress, desc="interpolate", unit="pair")
+    try:
+        _fill(frames, times, out, preset, max_side, report, stop)
+    finally:
+        close()
+    if len(times) and abs(times[-1] - (len(frames) - 1)) < 1e-6:
+        out[-1] = frames[-1]
+    return _wrap(clip, out, in_fps, out_fps, preset)
+
+
+def _fill(frames: np.ndarray, times: np.ndarray, out: np.ndarray, preset: str,
+          max_side: int | None, report: Callable[..., None], stop: Any) -> None:
+    """Write the output frames pair by pair (one pair's flows alive at a time)."""
     pairs = len(frames) - 1
     k = 0
     for i in range(pairs):
@@ -127,10 +140,12 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
             for (j, _), f in zip(inside, made, strict=True):
                 out[j] = f
         k += 1
-        if progress is not None:
-            progress(k, pairs)
-    if len(times) and abs(times[-1] - (len(frames) - 1)) < 1e-6:
-        out[-1] = frames[-1]
+        report(k, pairs)
+
+
+def _wrap(clip: Any, out: np.ndarray, in_fps: float, out_fps: float, preset: str):
+    from i2v_nb.clip import Clip
+
     meta = dict(getattr(clip, "metadata", None) or {})
     parent = meta.get("history_id")
     meta.pop("history_id", None)

@@ -65,7 +65,8 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
         scale: 1 < scale ≤ 4; sizes are rounded to even numbers (what H.264 needs).
         method: ``"auto"``, ``"lanczos"`` or ``"ltx"`` (scale 2 only).
         sharpen: unsharp-mask strength, 0 … 1.
-        progress: called as ``progress(done_frames, total_frames)``.
+        progress: ``None`` a progress bar, ``False`` none, or ``progress(done_frames,
+            total_frames, None)`` (the rule of every long call: :mod:`i2v_nb._progress`).
         stop: a ``threading.Event``; when set, stops with
             :class:`~i2v_nb.errors.GenerationStopped` (checked between frames).
         model: the preset whose latent upsampler ``"ltx"`` uses (default the clip's own model).
@@ -104,15 +105,20 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
     from i2v_nb.editing.budget import check_output
 
     check_output(len(frames), height, width, "upscale")
-    out = np.empty((len(frames), height, width, 3), np.uint8)
-    for i, f in enumerate(frames):
-        if stop is not None and stop.is_set():
-            from i2v_nb.errors import GenerationStopped
+    from i2v_nb._progress import progress_reporter
 
-            raise GenerationStopped(f"upscale: stopped after {i} of {len(frames)} frames")
-        out[i] = upscale_frame(f, (width, height), sharpen=float(sharpen))
-        if progress is not None:
-            progress(i + 1, len(frames))
+    out = np.empty((len(frames), height, width, 3), np.uint8)
+    report, close = progress_reporter(progress, desc="upscale", unit="frame")
+    try:
+        for i, f in enumerate(frames):
+            if stop is not None and stop.is_set():
+                from i2v_nb.errors import GenerationStopped
+
+                raise GenerationStopped(f"upscale: stopped after {i} of {len(frames)} frames")
+            out[i] = upscale_frame(f, (width, height), sharpen=float(sharpen))
+            report(i + 1, len(frames))
+    finally:
+        close()
     parent = meta.pop("history_id", None)
     meta["upscaled"] = {"scale": float(scale), "method": "lanczos", "sharpen": float(sharpen),
                         "from_size": [w, h], "to_size": [width, height]}
@@ -160,8 +166,8 @@ def _ltx(clip: Any, frames: np.ndarray, scale: float, model: str | None, meta: d
 
         raise GenerationStopped("upscale: stopped before the latent upsampler ran")
     out = latent_upsample(frames, preset, seed=int(meta.get("seed") or 0))
-    if progress is not None:
-        progress(len(frames), len(frames))
+    if callable(progress):
+        progress(len(frames), len(frames), None)
     parent = meta.pop("history_id", None)
     meta["upscaled"] = {"scale": 2.0, "method": f"ltx latent upsampler ({preset.upsampler[1]})",
                         "model": preset.name, "from_size": [w, h],

@@ -190,7 +190,7 @@ class Studio(W.VBox):
         history = self.history
 
         def job(progress: Any = None, stop: Any = None) -> Any:
-            steps = (lambda done, total: progress(done, total, None)) if progress else None
+            steps = progress if progress is not None else False
             if kind == "extend":
                 return i2v_nb.extend(clip, seconds=2, progress=progress, stop=stop,
                                      history=history)

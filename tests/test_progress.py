@@ -1,0 +1,49 @@
+"""Progress bars by default on every long call (issue 17, item 9): one rule, i2v_nb._progress."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import i2v_nb
+from i2v_nb._progress import check_progress, progress_reporter
+from i2v_nb.errors import ParameterError
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)  # the suite turns bars off; not here
+
+
+def _clip():
+    frames = np.random.default_rng(0).integers(0, 255, (4, 32, 48, 3), dtype=np.uint8)
+    return i2v_nb.Clip(frames, fps=8)
+
+
+def test_a_bar_by_default_nothing_with_false(bars, capsys):
+    i2v_nb.interpolate(_clip(), factor=2)
+    err = capsys.readouterr().err
+    assert "interpolate" in err and "3/3" in err
+    i2v_nb.upscale(_clip(), scale=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_function_gets_done_total_and_preview(bars, capsys):
+    calls = []
+    i2v_nb.upscale(_clip(), scale=2, progress=lambda *a: calls.append(a))
+    assert calls == [(i, 4, None) for i in range(1, 5)]
+    assert capsys.readouterr().err == ""  # a function replaces the bar
+
+
+@pytest.mark.parametrize("bad", ["yes", 3, ["x"]])
+def test_anything_else_is_refused_with_the_choices(bad):
+    with pytest.raises(ParameterError, match="None .*False .*previews"):
+        check_progress(bad)
+
+
+def test_previews_outside_a_notebook_keep_the_bar(bars, capsys):
+    report, close = progress_reporter("previews", desc="steps")
+    report(1, 2, np.zeros((8, 8, 3), np.uint8))
+    report(2, 2, np.zeros((8, 8, 3), np.uint8))
+    close()
+    assert "steps" in capsys.readouterr().err
