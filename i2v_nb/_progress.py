@@ -24,6 +24,7 @@ everywhere:
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
@@ -64,7 +65,9 @@ def progress_reporter(progress: Any, *, desc: str, unit: str = "step"
         return call, (lambda: None)
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=None, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
+    # read at each call (tqdm itself reads TQDM_DISABLE once, when it is first imported)
+    off = os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes", "on")
+    bar = tqdm(total=None, desc=desc, unit=unit, leave=False, dynamic_ncols=True, disable=off)
     shown: dict[str, Any] = {"handle": None, "at": 0.0}
     previews = progress == "previews"
 
