@@ -6,6 +6,8 @@ every per-call check) and the stop / OOM tests use one fast twin.
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 
 import numpy as np
@@ -237,8 +239,11 @@ def test_real_model_without_gpu_points_to_preview(image, monkeypatch):
 
 
 # ------------------------------------------------------------------------ memory profiles
-class FakeModule:
+class FakeModule(torch.nn.Module):
+    """A component that records the diffusers switches called on it."""
+
     def __init__(self, log, name, *, tiling=True):
+        super().__init__()
         self.log, self.name = log, name
         if tiling:
             self.enable_tiling = lambda: log.append(f"{name}.enable_tiling")
@@ -246,6 +251,13 @@ class FakeModule:
 
     def enable_forward_chunking(self):
         self.log.append(f"{self.name}.enable_forward_chunking")
+
+    def enable_group_offload(self, **kw):
+        extra = "".join(f",{k}={kw[k]}" for k in ("num_blocks_per_group", "offload_to_disk_path")
+                        if kw.get(k))
+        self.log.append(f"{self.name}.group_offload({kw['onload_device'].type},"
+                        f"{kw['offload_device'].type},{kw['offload_type']},"
+                        f"stream={kw['use_stream']},low_cpu={kw['low_cpu_mem_usage']}{extra})")
 
 
 class FakePipe:
@@ -256,6 +268,14 @@ class FakePipe:
         self.vae = FakeModule(self.log, "vae", tiling=not svd)
         if svd:
             self.unet = FakeModule(self.log, "unet")
+        else:
+            self.transformer = FakeModule(self.log, "transformer")
+            self.text_encoder = FakeModule(self.log, "text_encoder")
+
+    @property
+    def components(self):
+        names = ("unet", "vae") if hasattr(self, "unet") else ("transformer", "text_encoder", "vae")
+        return {n: getattr(self, n) for n in names}
 
     def to(self, device):
         self.log.append(f"to({device})")
@@ -266,27 +286,126 @@ class FakePipe:
     def enable_sequential_cpu_offload(self, device=None):
         self.log.append("sequential_cpu_offload")
 
-    def enable_group_offload(self, onload_device, offload_device, offload_type, use_stream):
-        self.log.append(f"group_offload({onload_device.type},{offload_device.type},"
-                        f"{offload_type},{use_stream})")
+
+_LEAF = "cuda,cpu,leaf_level,stream=True"
+_VAE = ["vae.enable_slicing", "vae.enable_tiling"]
 
 
 @pytest.mark.parametrize("profile,expected", [
     ("fast", ["to(cuda)"]),
-    ("balanced", ["model_cpu_offload(cuda)", "vae.enable_slicing", "vae.enable_tiling"]),
-    ("low-vram", ["group_offload(cuda,cpu,leaf_level,True)", "vae.enable_slicing",
-                  "vae.enable_tiling"]),
+    ("balanced", ["model_cpu_offload(cuda)", *_VAE]),
+    ("low-vram", [f"transformer.group_offload({_LEAF},low_cpu=False)",
+                  f"text_encoder.group_offload({_LEAF},low_cpu=False)",
+                  f"vae.group_offload({_LEAF},low_cpu=False)", *_VAE]),
+    # colab-t4: the denoiser by blocks (one per group), every copy pinned on the fly
+    ("colab-t4", ["transformer.group_offload(cuda,cpu,block_level,stream=True,low_cpu=True,"
+                  "num_blocks_per_group=1)",
+                  f"text_encoder.group_offload({_LEAF},low_cpu=True)",
+                  f"vae.group_offload({_LEAF},low_cpu=True)", *_VAE]),
 ])
 def test_profile_switches_transformer_families(profile, expected):
     pipe = FakePipe()
-    memory.apply_profile(pipe, profile, family="wan", device="cuda")
+    done = memory.apply_profile(pipe, profile, family="wan", device="cuda")
     assert pipe.log == expected
+    if profile in ("low-vram", "colab-t4"):
+        assert done[0].startswith("group_offload(") and "stream" in done[0]
+
+
+def test_short_ram_sends_text_encoders_to_disk_unless_quantized(tmp_path):
+    pipe = FakePipe()
+    done = memory.apply_profile(pipe, "low-vram", family="wan", device="cuda",
+                                offload_dir=str(tmp_path))
+    assert f"offload_to_disk_path={tmp_path / 'text_encoder'})" in pipe.log[1]
+    assert "offload_to_disk_path" not in pipe.log[0] + pipe.log[2]  # only text encoders
+    assert "text_encoder: offload to disk" in done
+    quantized = FakePipe()
+    memory.apply_profile(quantized, "colab-t4", family="wan", device="cuda",
+                         offload_dir=str(tmp_path), keep_in_ram=("text_encoder",))
+    assert not any("offload_to_disk_path" in line for line in quantized.log)
+
+
+@pytest.mark.parametrize("family", ["ltx", "wan"])
+def test_group_and_disk_offload_really_run_and_keep_the_output(family, tmp_path):
+    """diffusers' group offloading, with the text encoder on disk, on a real twin (onload to
+    the CPU here): same frames. T5/UMT5 tie two embedding layers to one weight, which disk
+    offload would write empty from the second layer; memory shares the layer first."""
+    from PIL import Image
+
+    from i2v_nb.testing import TINY_DEFAULTS, tiny_pipeline
+
+    pipe = tiny_pipeline(family, seed=0)
+    pipe.set_progress_bar_config(disable=True)
+    kw = TINY_DEFAULTS[family]
+    img = Image.fromarray(smooth_image(kw["height"], kw["width"], seed=1))
+
+    def run():
+        return pipe(image=img, prompt=PROMPT, generator=torch.Generator().manual_seed(0),
+                    output_type="np", **kw).frames[0]
+
+    before = run()
+    done = memory._group_offload(pipe, "cpu", profile="low-vram", offload_dir=str(tmp_path),
+                                 keep_in_ram=())
+    assert done == ["group_offload(leaf_level)", "text_encoder: offload to disk"]
+    assert list((tmp_path / "text_encoder").glob("*.safetensors"))
+    assert np.array_equal(run(), before) and np.array_equal(run(), before)
+
+
+def test_auto_weighs_free_ram_as_well_as_vram():
+    vram = {"fast": 30, "balanced": 12, "low-vram": 6}
+    ram = {"fast": None, "balanced": 30, "low-vram": 30, "colab-t4": 12}
+    pick = functools.partial(memory.resolve_profile, "auto", vram_gb=vram, ram_gb=ram)
+    assert pick(free_gb=80, free_ram_gb=8) == "fast"  # fast keeps nothing in RAM
+    assert pick(free_gb=16, free_ram_gb=64) == "balanced"
+    assert pick(free_gb=8, free_ram_gb=64) == "low-vram"
+    assert pick(free_gb=16, free_ram_gb=12) == "colab-t4"  # offloading would not fit the RAM
+    assert pick(free_gb=4, free_ram_gb=64) == "low-vram"  # nothing fits: least VRAM
+    assert pick(free_gb=None, free_ram_gb=1) == "fast"  # no GPU: nothing to offload to
+    assert pick(free_gb=16, free_ram_gb=None) == "balanced"  # RAM unknown: not limiting
+    needs = memory.profile_needs(get_model("ltx-video"))
+    assert needs["vram_gb"]["colab-t4"] == needs["vram_gb"]["low-vram"] == 5
+    assert needs["ram_gb"] == {"fast": None, "balanced": 18, "low-vram": 18, "colab-t4": 12.0}
+
+
+def test_profile_chain_and_chunks():
+    assert [memory.next_profile(p) for p in memory.PROFILES] == \
+        ["balanced", "low-vram", None, "low-vram"]
+    assert memory.decode_chunk_size("colab-t4", 25) == memory.decode_chunk_size("low-vram", 25) == 2
+    with pytest.raises(ParameterError, match="'colab-t4'"):
+        memory.check_profile("t4")
+
+
+def test_colab_t4_on_cpu_quantizes_the_text_encoder_and_says_so(image, monkeypatch):
+    monkeypatch.setattr("i2v_nb.synthesis.diffusers_backend.load.torchao_usable", lambda: False)
+    frames, meta = backend.run_pipeline("tiny-ltx", image, profile="colab-t4", seed=0)
+    assert meta["profile"] == "colab-t4" and meta["dtype"] == "float32"  # CPU: float32
+    assert meta["speed_switches"] == ["text_encoder: fp8-storage"]  # no torchao: fp8 storage
+    assert meta["memory_switches"] == ["to(cpu)", "vae_slicing", "vae_tiling"]
+    key, pipe = backend.loaded_pipeline()
+    assert key[1] == "colab-t4" and key[4] == (("quantize_text_encoder", "fp8-storage"),)
+    assert pipe.text_encoder.encoder.block[0].layer[0].SelfAttention.q.weight.dtype == \
+        torch.float8_e4m3fn
+    assert frames.shape == (9, 32, 32, 3)
+
+
+def test_offload_dir_only_when_ram_is_short(monkeypatch):
+    from i2v_nb.synthesis.diffusers_backend import load
+
+    preset = get_model("ltx-video")  # offloading keeps ~18 GB in RAM
+    monkeypatch.setattr(memory, "free_ram_gb", lambda: 64.0)
+    assert load._offload_dir(preset, "low-vram") is None
+    monkeypatch.setattr(memory, "free_ram_gb", lambda: 10.0)
+    assert load._offload_dir(preset, "fast") is None
+    folder = load._offload_dir(preset, "low-vram")
+    assert folder and os.path.isdir(folder)
+    backend.unload_pipeline()  # removes the folder with the cached pipeline
+    assert not os.path.exists(folder)
 
 
 @pytest.mark.parametrize("profile,expected,chunk", [
     ("fast", ["to(cuda)"], 8),
     ("balanced", ["model_cpu_offload(cuda)"], 4),
     ("low-vram", ["model_cpu_offload(cuda)", "unet.enable_forward_chunking"], 2),
+    ("colab-t4", ["model_cpu_offload(cuda)", "unet.enable_forward_chunking"], 2),
 ])
 def test_profile_switches_svd_never_tile(profile, expected, chunk):
     pipe = FakePipe(svd=True)

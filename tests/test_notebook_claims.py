@@ -11,7 +11,8 @@ Each fact is one row of :data:`FACTS`:
 * ``source``: where the truth is: a code cell id, whose stored outputs (stream text and
   ``text/plain``) are read, or :class:`Solution` (cell id, block number) for a worked solution in
   a ``<details>`` cell: that ``python`` code block is run (after the notebook's :data:`PRELUDES`
-  line) and what it prints is read;
+  lines, in a temporary folder, so a solution that saves a clip leaves nothing behind) and what
+  it prints is read;
 * ``read``: a regex on that text (``re.M``; start it with ``(?s)`` to cross lines with ``.``)
   whose groups are the true values, in the same order, or with the
   same names as the groups of ``stated``;
@@ -34,6 +35,7 @@ import io
 import json
 import pathlib
 import re
+import tempfile
 from dataclasses import dataclass
 
 import pytest
@@ -77,9 +79,37 @@ PRELUDES = {
     "02_prompting": (
         "import numpy as np, i2v_nb\nfrom i2v_nb.prompting import build_prompt, parse_prompt\n"
         "image = i2v_nb.sample_image('lake')\n"),
+    "00_quickstart": "import numpy as np, i2v_nb\nimage = i2v_nb.sample_image('lake')\n",
+    "03_synthesis": (
+        "import warnings, numpy as np, i2v_nb\n"
+        "from i2v_nb.synthesis.memory import resolve_profile\n"
+        "def profile_for(preset, free_gb):\n"
+        "    if preset.vram_gb['low-vram'] * 1.1 > free_gb:\n"
+        "        return None\n"
+        "    return resolve_profile('auto', vram_gb=preset.vram_gb, free_gb=free_gb)\n"
+        "image = i2v_nb.sample_image('lake')\n"
+        "prompt = 'slow zoom in, clouds drifting, gentle waves'\n"),
+    "04_continuity_diagnostics": (
+        "import numpy as np, i2v_nb\nimage = i2v_nb.sample_image('lake')\n"
+        "prompt = 'slow zoom in, clouds drifting'\n"
+        "clip = i2v_nb.generate(image, prompt, seed=0, num_frames=24, width=320, height=212)\n"),
+    "05_iteration": (
+        "import pathlib, numpy as np, i2v_nb\nMODEL = 'preview'\n"
+        "PARAMS = dict(num_frames=16, width=256, height=170)\n"
+        "image = i2v_nb.sample_image('lake')\n"
+        "report = i2v_nb.analyze(image, depth='classical')\n"
+        "prompts = i2v_nb.suggest_prompts(report)[:3]\n"
+        "idea = 'a lake among hills, slow zoom in, gentle waves, clouds drifting'\n"
+        "clips = i2v_nb.generate_many(image, prompts, [0, 1], model=MODEL, depth=report.depth,\n"
+        "                             masks=report.motion_regions, **PARAMS)\n"
+        "names = [f\"{c.metadata['spec']['camera']} · seed {c.metadata['seed']}\"\n"
+        "         for c in clips]\n"
+        "comparison = i2v_nb.compare_clips(dict(zip(names, clips)))\n"),
 }
 
 N01, N02 = "01_structure_analysis", "02_prompting"
+N00, N03S = "00_quickstart", "03_synthesis"
+N04, N05 = "04_continuity_diagnostics", "05_iteration"
 
 FACTS: list[Fact] = [
     # ------------------------------------------------------------------ 01 · structure analysis
@@ -166,6 +196,85 @@ FACTS: list[Fact] = [
          r"^(?P<step>\S+)\n\[0\.0, [^\]]*?(?P<end>[\d.]+)\] largest"),
     Fact(N02, "nb02-23", r"\((?P<peak>\S+) levels from the first frame at frame (?P<at>\d+)\)",
          Solution("nb02-23", 3), r"largest (?P<peak>\S+) at frame (?P<at>\d+)"),
+    # ------------------------------------------------------------------ 00 · quickstart
+    # the default model is the preview engine, and the clip it made
+    Fact(N00, "nb00-md2", r"`model='(\w+)'`", "nb00-clipinfo", r"model='(\w+)'", "text"),
+    Fact(N00, "nb00-md2", r"(?P<n>\d+) frames of (?P<w>\d+)×(?P<h>\d+) at (?P<fps>\d+) fps "
+         r"\((?P<s>\S+) s\)", "nb00-clipinfo",
+         r"Clip\((?P<n>\d+) frames, (?P<w>\d+)×(?P<h>\d+), (?P<fps>\d+) fps, (?P<s>\S+) s"),
+    # worked solutions: the chips, the pan left
+    Fact(N00, "nb00-exercise", r"\(\*(Replaced [^*]+)\*\)", Solution("nb00-exercise", 0),
+         r"^(Replaced .+)$", "text"),
+    Fact(N00, "nb00-exercise", r"the prompt ends up as `([^`]+)`", Solution("nb00-exercise", 0),
+         r"^'(.+)'$", "text"),
+    Fact(N00, "nb00-exercise", r"the\s+line reads `([^`]+)`", Solution("nb00-exercise", 0),
+         r"^Understood: (.+)$", "text"),
+    Fact(N00, "nb00-exercise", r"\*\*right\*\*: (?P<all>\S+) px in all over the \d+ frames, "
+         r"(?P<per>\S+) px per frame", Solution("nb00-exercise", 1),
+         r"^(?P<all>\S+) px in all; (?P<per>\S+) px per frame"),
+    Fact(N00, "nb00-exercise", r"reads the move as `(\w+)`", Solution("nb00-exercise", 1),
+         r"the camera does (\w+)", "text"),
+    # ------------------------------------------------------------------ 03 · synthesis
+    Fact(N03S, "nb03-09", r"\(`PROFILES`: ([^)]+)\)", "nb03-10", r"^profiles: (.+)$", "text"),
+    Fact(N03S, "nb03-13", r"\(here (?P<calls>\d+) calls for (?P<frames>\d+) frames\)", "nb03-14",
+         r"Clip\((?P<frames>\d+) frames(?s:.*)^(?P<calls>\d+) progress calls"),
+    Fact(N03S, "nb03-24", r"after step (\d+):", "nb03-25", r"stopped after (\d+) of"),
+    Fact(N03S, "nb03-26", r"(?P<fit>\d+) of the (?P<all>\d+) fit", Solution("nb03-26", 0),
+         r"^(?P<fit>\d+) of (?P<all>\d+) fit"),
+    Fact(N03S, "nb03-26", r"\((?P<one>\S+) for seed 1, (?P<two>\S+) for seed 2\), the last\s+"
+         r"frames by more \((?P<last1>\S+) and (?P<last2>\S+)\)", Solution("nb03-26", 1),
+         r"seed 1: first frame (?P<one>\S+), last frame (?P<last1>\S+) levels(?s:.*)"
+         r"seed 2: first frame (?P<two>\S+), last frame (?P<last2>\S+) levels"),
+    Fact(N03S, "nb03-26", r"It snaps to (?P<w>\d+)×(?P<h>\d+) and (?P<n>\d+) frames",
+         Solution("nb03-26", 2),
+         r"'width': (?P<w>\d+), 'height': (?P<h>\d+), 'num_frames': (?P<n>\d+)"),
+    # ------------------------------------------------------------------ 04 · continuity
+    Fact(N04, "nb04-12", r"\((\d+) on average, once the brightest", "nb04-13",
+         r"frame 7 is (\d+) grey levels brighter"),
+    Fact(N04, "nb04-21b", r"\*\*(\w+)\*\*, with confidence", "nb04-21",
+         r"the camera does (\w+) \(compatible with pan_right\)", "text"),
+    Fact(N04, "nb04-21b", r"with confidence (\S+), for a camera", "nb04-21",
+         r"\(compatible with pan_right\), confidence ([\d.]+)"),
+    Fact(N04, "nb04-24b", r"here (\S+) px of flow per pair", "nb04-07",
+         r"'dynamic_threshold': (\S+),"),
+    Fact(N04, "nb04-24b", r"\*\*seed 0 and seed 1 are (tied)\*\*", "nb04-24",
+         r"^#2 seed 0 .*\((tied) with the best\)", "text"),
+    Fact(N04, "nb04-25", r"One flag, `(\d+ \w+ - [^`]+)`", Solution("nb04-25", 0), r"^(.+)$",
+         "text"),
+    Fact(N04, "nb04-25", r"\+5 and \+4 as a `(\w+)`", Solution("nb04-25", 1),
+         r"^4 \[\(7, '(\w+)'\)\]", "text"),
+    Fact(N04, "nb04-25", r"from \+(\d+) on nothing is flagged", Solution("nb04-25", 1),
+         r"^(\d+) \[\]$"),
+    Fact(N04, "nb04-25", r"The pan left gives `pan_x` \+(?P<x>\S+) px per frame \(and `pan_y` "
+         r"(?P<y>\S+)\)", Solution("nb04-25", 2),
+         r"^slow pan left True \| pan_x (?P<x>\S+) pan_y (?P<y>\S+)$", "abs"),
+    Fact(N04, "nb04-25", r"The tilt up gives `pan_y` \+(?P<y>\S+) \(and `pan_x` (?P<x>\S+)\)",
+         Solution("nb04-25", 2), r"^slow tilt up True \| pan_x (?P<x>\S+) pan_y (?P<y>\S+)$"),
+    Fact(N04, "nb04-25", r"SSIM mean (?P<ssim>\S+) against 0\.619, no flags\); PSNR comes out "
+         r"higher\s+\((?P<psnr>\S+) dB", Solution("nb04-25", 3),
+         r"SSIM mean (?P<ssim>\S+), min \S+; PSNR mean (?P<psnr>\S+) dB"),
+    # ------------------------------------------------------------------ 05 · iteration
+    Fact(N05, "nb05-03", r"two seeds: (\d+) takes", "nb05-08", r"^(\d+) takes;"),
+    Fact(N05, "nb05-13", r"the zooms start at (?P<z>\S+), the orbits at (?P<o0>[\d.]+)–"
+         r"(?P<o1>[\d.]+), the pans at (?P<p>[\d.]+)\.", "nb05-784576",
+         r"'zoom_in · seed 0': (?P<z>\S+),.*'orbit_right · seed 0': (?P<o0>[\d.]+), "
+         r"'orbit_right · seed 1': (?P<o1>[\d.]+), 'pan_right · seed 0': (?P<p>[\d.]+),"),
+    Fact(N05, "nb05-20", r"(?P<tied>\d+) of the (?P<all>\d+) takes are tied with the\s+best",
+         Solution("nb05-20", 0), r"^(?P<tied>\d+) of (?P<all>\d+) takes tied with the best"),
+    Fact(N05, "nb05-20", r"the means step down from the zooms\s+\((?P<p0>\S+)\) to the orbit "
+         r"\(p1, (?P<p1>\S+)\) and the pan \(p2, (?P<p2>[\d.]+)\)", Solution("nb05-20", 0),
+         r"^p0\s+(?P<p0>\S+)\s(?s:.*)^p1\s+(?P<p1>\S+)\s(?s:.*)^p2\s+(?P<p2>\S+)\s"),
+    Fact(N05, "nb05-20", r"give (p0)'s clips frame for frame", Solution("nb05-20", 0),
+         r"^p3 is (p0): True$", "text"),
+    Fact(N05, "nb05-20", r"now clearly \((?P<best>\S+) against (?P<orbit>\S+) for the best "
+         r"orbit\)", Solution("nb05-20", 1),
+         r"^zoom_in · seed 1\s+\S+\s+\S+\s+\S+\s+(?P<best>\S+)\n(?s:.*)"
+         r"^orbit_right · seed 1\s+\S+\s+\S+\s+\S+\s+(?P<orbit>\S+)$"),
+    Fact(N05, "nb05-20", r"the orbit is read as `orbit_right` \(confidence (?P<o>\S+)\), the "
+         r"dolly as `zoom_in`, which\s+is compatible \((?P<d>\S+)\), the zoom out as `zoom_out` "
+         r"\((?P<z>[\d.]+)\)", Solution("nb05-20", 2),
+         r"^True \| slow orbit.*confidence (?P<o>[\d.]+);(?s:.*)^True \| slow dolly in.*"
+         r"confidence (?P<d>[\d.]+);(?s:.*)^True \| slow zoom out.*confidence (?P<z>[\d.]+);"),
 ]
 
 
@@ -216,7 +325,8 @@ def solution_code(markdown: str, block: int) -> str:
 def _run_solution(stem: str, markdown: str, block: int) -> str:
     code = PRELUDES.get(stem, "") + solution_code(markdown, block)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with tempfile.TemporaryDirectory(prefix="i2v_nb-solution-") as work, \
+            contextlib.chdir(work), contextlib.redirect_stdout(out):
         exec(compile(code, f"<{stem} solution {block}>", "exec"), {"__name__": "__solution__"})
     return out.getvalue()
 
@@ -297,7 +407,7 @@ def test_every_fact_names_existing_cells_of_the_right_kind():
         assert _cell(nb, fact.cell)["cell_type"] == "markdown", fact
         if isinstance(fact.source, str):
             assert _cell(nb, fact.source)["cell_type"] == "code", fact
-    assert {f.notebook for f in FACTS} >= {N01, N02}
+    assert {f.notebook for f in FACTS} >= {N00, N01, N02, N03S, N04, N05}
 
 
 def test_a_stale_sentence_is_reported():

@@ -32,16 +32,18 @@ import numpy as np
 
 from i2v_nb.errors import ModelUnavailable
 from i2v_nb.synthesis.request import GenerationRequest, ProgressFn
+from i2v_nb.synthesis.speed import SPEED_SWITCHES, check_speed_options
 
 __all__ = ["GenerationRequest", "Backend", "BACKENDS", "get_backend", "register_backend",
            "ProgressFn", "BACKEND_OPTIONS", "check_options", "check_device"]
 
 #: The backend options the built-in backends read, and what each takes.
 BACKEND_OPTIONS: dict[str, str] = {
-    "profile": "a memory profile: 'auto', 'fast', 'balanced' or 'low-vram'",
+    "profile": "a memory profile: 'auto', 'fast', 'balanced', 'low-vram' or 'colab-t4'",
     "dtype": "a torch dtype name: 'bfloat16', 'float16' or 'float32'",
     "device": "'auto', 'cpu', 'cuda', 'cuda:N' (N = GPU number), 'mps' or 'xpu[:N]'",
     "previews": "True or False (latent previews for progress)",
+    **{name: switch.help for name, switch in SPEED_SWITCHES.items()},  # speed switches
 }
 _DTYPES = ("bfloat16", "float16", "float32", "float64", "half", "float", "double")
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
@@ -112,7 +114,9 @@ def check_options(options: Mapping[str, Any] | None, *, backend: str = "preview"
     if unknown and backend in BACKENDS and backend not in _CUSTOM:
         raise ParameterError(f"backend_options {', '.join(map(repr, unknown))} are not options "
                              f"of the {backend!r} backend; it reads: "
-                             + "; ".join(f"{k}: {v}" for k, v in BACKEND_OPTIONS.items()))
+                             + "; ".join(f"{k}: {v}" for k, v in BACKEND_OPTIONS.items()
+                                         if k not in SPEED_SWITCHES)
+                             + f"; and the speed switches {', '.join(SPEED_SWITCHES)}")
     if out.get("profile") is not None:
         from i2v_nb.synthesis.memory import check_profile
 
@@ -128,6 +132,8 @@ def check_options(options: Mapping[str, Any] | None, *, backend: str = "preview"
         out["device"] = check_device(out["device"])
     if out.get("previews") is not None and not isinstance(out["previews"], (bool, np.bool_)):
         raise ParameterError(f"previews={out['previews']!r}: must be True or False")
+    if backend in BACKENDS and backend not in _CUSTOM:
+        out.update(check_speed_options(out, backend=backend))
     return out
 
 

@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from i2v_nb.errors import ParameterError
+from i2v_nb.synthesis.speed import SPEED_SWITCHES
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -55,8 +56,9 @@ def cuda_available() -> bool:
     return os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidia0")
 
 
-#: Keywords that are options of the backend, not model parameters (moved to ``backend_options``).
-_BACKEND_OPTION_KEYS = ("profile", "dtype", "device", "previews")
+#: Keywords that are options of the backend, not model parameters (moved to ``backend_options``):
+#: the memory profile, dtype, device, previews and the speed switches (``cache``, ``compile``...).
+_BACKEND_OPTION_KEYS = ("profile", "dtype", "device", "previews", *SPEED_SWITCHES)
 
 #: The model ``generate`` uses by default when a CUDA GPU is present.
 DEFAULT_GPU_MODEL = "ltx-video"
@@ -171,7 +173,10 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
             :func:`~i2v_nb.synthesis.preview.render_preview`); computed when omitted.
         backend_options: options for the backend that are not model parameters, e.g.
             ``{"profile": "low-vram", "device": "cuda"}`` for diffusers (``profile=``,
-            ``dtype=``, ``device=``, ``previews=`` given as keywords land here too).
+            ``dtype=``, ``device=``, ``previews=`` given as keywords land here too, and so do
+            the speed switches of :data:`i2v_nb.synthesis.speed.SPEED_SWITCHES`: ``cache=``,
+            ``cache_threshold=``, ``compile=``, ``attention=``, ``quantize=``,
+            ``quantize_text_encoder=``; each checked before any work).
         last_image: a last frame (anything ``load_image`` reads), for models with the
             ``"last_frame"`` capability (``i2v_nb.models(can="last_frame")``); fitted like the
             picture. FLF2V models need one.

@@ -10,9 +10,14 @@ One job per module, all names re-exported here:
 * :mod:`.run` — :func:`run_pipeline` (progress per step, stop, out-of-memory, frames and
   metadata) and :func:`run_diffusers`, the backend seam ``generate`` calls;
 * :mod:`.oom` — :func:`is_oom` and the :class:`~i2v_nb.errors.OutOfMemory` that names the next
-  profile to try.
+  profile to try;
+* :mod:`.switches` — the speed switches on a loaded pipeline: per call (attention backend,
+  step cache from :mod:`.cache`, both removed after the call) and ``compile`` once per load;
+* :mod:`.quantize` — ``int8`` / ``nf4`` while loading, ``fp8-storage`` after, and
+  ``weight_bytes``.
 
-Memory profiles (where the weights live on the GPU) are in :mod:`i2v_nb.synthesis.memory`.
+Memory profiles (where the weights live on the GPU) are in :mod:`i2v_nb.synthesis.memory`; the
+speed switches' names, choices and checks in :mod:`i2v_nb.synthesis.speed`.
 Importing this package does not import torch or diffusers.
 
 >>> frames, meta = run_pipeline("tiny-wan", image, seed=0)  # doctest: +SKIP

@@ -35,8 +35,10 @@ from i2v_nb.synthesis.diffusers_backend.load import (
     unload_pipeline,
 )
 from i2v_nb.synthesis.diffusers_backend.oom import gpu_numbers, is_oom, out_of_memory
+from i2v_nb.synthesis.diffusers_backend.switches import call_switches
 from i2v_nb.synthesis.registry import ModelPreset, get_model
 from i2v_nb.synthesis.request import GenerationRequest, ProgressFn
+from i2v_nb.synthesis.speed import LOAD_SWITCHES, check_speed_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
@@ -63,6 +65,7 @@ def run_pipeline(
     device: str | None = None,
     previews: bool = False,
     conditions: Mapping[str, Any] | None = None,
+    speed: Mapping[str, Any] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Run a diffusers image-to-video model once and return ``(frames, metadata)``.
 
@@ -82,6 +85,9 @@ def run_pipeline(
         previews: compute a latent preview for ``progress`` (a small GPU→CPU copy per step).
         conditions: more pictures, already fitted to ``params``' size and checked against the
             model's capabilities: ``last_image`` and ``keyframes`` (``{frame index: picture}``).
+        speed: speed switches (:data:`i2v_nb.synthesis.speed.SPEED_SWITCHES`): ``cache``,
+            ``cache_threshold``, ``attention`` (this call only), ``compile``, ``quantize``,
+            ``quantize_text_encoder`` (part of the loaded pipeline: a change reloads it).
 
     Returns:
         ``frames``: ``(T, H, W, 3)`` uint8; ``metadata``: model, model_id, pipeline_class,
@@ -89,7 +95,8 @@ def run_pipeline(
         pipeline_call (the exact keyword arguments of ``pipe(...)``), seed, profile, memory
         switches, device, dtype, timings ``{load_s, run_s, decode_s, pipeline_s, total_s}``
         (run = denoising steps, decode = after the last step), ``peak_gpu_memory_gb``,
-        ``steps_run``.
+        ``steps_run``, ``speed`` (the switches asked for) and ``speed_switches`` (what was
+        done, in words).
 
     Raises:
         GenerationStopped: ``stop`` was set; the pipeline stays loaded and usable.
@@ -107,7 +114,8 @@ def run_pipeline(
     from i2v_nb.synthesis.capabilities import INPUT_CAPABILITIES
     from i2v_nb.synthesis.registry import check_request_capabilities
 
-    given = [key for key, value in (conditions or {}).items() if value]
+    given = [key for key, value in (conditions or {}).items()  # pictures may be arrays
+             if value is not None and not (isinstance(value, Mapping) and not value)]
     check_request_capabilities(preset, [INPUT_CAPABILITIES[key] for key in given])
     if conditions:
         conditions = {"last_image": None if conditions.get("last_image") is None
@@ -116,7 +124,8 @@ def run_pipeline(
                                     for i, p in (conditions.get("keyframes") or {}).items()}}
     return _run(preset, fitted, params, prompt=prompt, negative_prompt=negative_prompt,
                 seed=seed, progress=progress, stop=stop, profile=profile, dtype=dtype,
-                device=device, previews=previews, t_start=t_start, conditions=conditions)
+                device=device, previews=previews, t_start=t_start, conditions=conditions,
+                speed=speed)
 
 
 def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
@@ -124,12 +133,15 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
          progress: ProgressFn | None, stop: threading.Event | None, profile: str,
          dtype: str | None, device: str | None, previews: bool,
          t_start: float, conditions: Mapping[str, Any] | None = None,
-         ) -> tuple[np.ndarray, dict[str, Any]]:
+         speed: Mapping[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """:func:`run_pipeline` on a picture already fitted to ``params``' size."""
     if stop is not None and stop.is_set():
         raise GenerationStopped(f"{preset.name}: stop was already set before generation began; "
                                 "clear the event (stop.clear()) and call again")
-    pipe, info = load_pipeline(preset, profile=profile, dtype=dtype, device=device)
+    speed = check_speed_options(speed or {})
+    precheck(preset, {"device": device, **speed})
+    pipe, info = load_pipeline(preset, profile=profile, dtype=dtype, device=device,
+                               **{k: speed.get(k) for k in LOAD_SWITCHES})
     import torch
 
     kwargs = pipeline_kwargs(preset, params, profile=info["profile"], prompt=prompt,
@@ -165,7 +177,8 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
     t_run = time.perf_counter()
     oom: tuple | None = None
     try:
-        with PIPELINE_LOCK, _step_hook(pipe, on_step_end) as hooks, _seeded(torch, seed, cuda):
+        with PIPELINE_LOCK, _step_hook(pipe, on_step_end) as hooks, _seeded(torch, seed, cuda), \
+                call_switches(pipe, preset, speed, {**kwargs, **pictures}) as applied:
             out = pipe(generator=generator, output_type="np", **hooks, **pictures, **kwargs)
     except _StopRequested:
         _reset_after_abort(pipe)
@@ -219,12 +232,27 @@ def _run(preset: ModelPreset, image: Image, params: Mapping[str, Any], *,
             "total_s": t_done - t_start,
         },
         "peak_gpu_memory_gb": peak,
+        "speed": dict(speed),
+        "speed_switches": info["speed"] + _described(applied),
         "conditions": {"last_image": (conditions or {}).get("last_image") is not None,
                        "keyframes": sorted((conditions or {}).get("keyframes") or {})},
         "diffusers_version": diffusers.__version__,
         "torch_version": torch.__version__,
     }
     return frames_u8, meta
+
+
+def _described(applied: Mapping[str, Any]) -> list[str]:
+    """The per-call switches in words, for the metadata."""
+    out = []
+    if applied.get("attention"):
+        out.append(f"attention: {applied['attention']}")
+    cache = applied.get("cache")
+    if cache:
+        what = "calibrated on this call (nothing skipped)" if cache["calibrating"] else \
+            f"threshold {cache['threshold']}" if cache["threshold"] is not None else "on"
+        out.append(f"cache {cache['mode']} on {', '.join(cache['denoisers'])}: {what}")
+    return out
 
 
 @contextlib.contextmanager
@@ -309,7 +337,8 @@ def run_diffusers(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any
     Reads the request's attributes: ``preset``, ``image`` (already fitted by ``generate``: used
     as it is), ``params``, ``prompt``, ``negative_prompt``, ``seed``, ``progress``, ``stop``,
     ``conditions`` (``last_image``, ``keyframes``: fitted too) and the ``options`` ``profile``,
-    ``dtype``, ``device``, ``previews``. Returns what :func:`run_pipeline` returns.
+    ``dtype``, ``device``, ``previews`` and the speed switches. Returns what
+    :func:`run_pipeline` returns.
     """
     options = request.options
     return _run(get_model(request.preset), request.image, request.params,
@@ -317,7 +346,8 @@ def run_diffusers(request: GenerationRequest) -> tuple[np.ndarray, dict[str, Any
                 seed=int(request.seed), progress=request.progress, stop=request.stop,
                 profile=options.get("profile") or "auto", dtype=options.get("dtype"),
                 device=options.get("device"), previews=bool(options.get("previews", False)),
-                t_start=time.perf_counter(), conditions=getattr(request, "conditions", None))
+                t_start=time.perf_counter(), conditions=getattr(request, "conditions", None),
+                speed=check_speed_options(options))
 
 
 run_diffusers.precheck = precheck  # type: ignore[attr-defined]
