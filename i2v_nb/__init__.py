@@ -54,6 +54,8 @@ _LAZY: dict[str, str] = {
     "generate_many": "i2v_nb.synthesis",
     "models": "i2v_nb.synthesis",
     "get_model": "i2v_nb.synthesis",
+    "plan": "i2v_nb.synthesis.plan",
+    "Plan": "i2v_nb.synthesis.plan",
     "restore": "i2v_nb.synthesis.restore",
     "Run": "i2v_nb.synthesis.restore",
     # diagnostics
@@ -116,6 +118,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from i2v_nb.prompting import MotionSpec, build_prompt, parse_prompt, prompt_variations
     from i2v_nb.samples import sample_image, sample_names
     from i2v_nb.synthesis import generate, generate_many, get_model, models
+    from i2v_nb.synthesis.plan import Plan, plan
     from i2v_nb.sweeps import Sweep
     from i2v_nb.synthesis.restore import Run, restore
     from i2v_nb.widgets import Studio

@@ -1,7 +1,8 @@
 """Print the README's models table (Markdown) from the model registry.
 
-Constraints, defaults, rough VRAM per memory profile and licences come from
-``i2v_nb.synthesis.registry`` so the README never drifts from the code:
+Constraints, defaults and licences come from ``i2v_nb.synthesis.registry``; peak VRAM and RAM
+per memory profile from ``i2v_nb.plan`` (computed from the counted parameters at the preset's
+defaults), so the README never drifts from the code:
 
     .venv/bin/python scripts/models_table.py            # real models + the preview engine
     .venv/bin/python scripts/models_table.py --tiny     # also the tiny test twins
@@ -16,8 +17,20 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
-def _gb(value: float) -> str:
-    return "CPU" if not value else (f"~{value:g} GB")
+def _memory(model) -> str:
+    """Planned peak VRAM (RAM) in GB per memory profile at the preset's defaults."""
+    from i2v_nb.errors import ParameterError
+    from i2v_nb.synthesis.memory import PROFILES
+    from i2v_nb.synthesis.plan import plan
+
+    cells = []
+    for profile in PROFILES:
+        try:
+            p = plan(model.name, profile=profile)
+        except ParameterError:  # nothing counted (the preview engine): it runs on the CPU
+            return "CPU"
+        cells.append(f"{p.vram_gb:.0f} ({p.ram_gb:.0f})")
+    return " · ".join(cells)
 
 
 def table(*, include_tiny: bool = False) -> str:
@@ -27,7 +40,7 @@ def table(*, include_tiny: bool = False) -> str:
 
     head = ("| preset (`model=`) | hub id / pipeline | text prompt | default size · frames · fps · "
             "steps | frames rule | size rule | can (`models(can=...)`) | "
-            "VRAM fast / balanced / low-vram | licence |")
+            "VRAM (RAM) GB: fast · balanced · low-vram · colab-t4 | licence |")
     rows = [head, "|" + "|".join(["---"] * 9) + "|"]
     for m in models(include_tiny=include_tiny):
         d = m.defaults
@@ -47,7 +60,7 @@ def table(*, include_tiny: bool = False) -> str:
                         "the picture's aspect ratio)")
         shown = [k for k, knob in m.knobs.items() if not knob.advanced]
         knobs = f"<br>knobs: {', '.join(f'`{k}`' for k in shown)}" if shown else ""
-        vram = " / ".join(_gb(m.vram_gb.get(p, 0)) for p in ("fast", "balanced", "low-vram"))
+        vram = _memory(m)
         licence = f"[{m.licence}]({m.licence_url})" if m.licence_url else m.licence
         defaults = (f"{d['width']}×{d['height']} · {d['num_frames']} · {d['fps']:g} · "
                     f"{d['num_inference_steps']}")
@@ -62,9 +75,14 @@ def table(*, include_tiny: bool = False) -> str:
         rows.append(f"| `{m.name}` | {hub} | {'yes' if m.uses_prompt else 'no (image only)'} | "
                     f"{defaults}{knobs} | {frames} | {size} | {can or '–'} | {vram} | {licence} |")
     rows.append("")
-    rows.append("VRAM figures are rough estimates for one clip at the default settings "
-                "(fast: all on the GPU; balanced: model CPU offload + VAE tiling; low-vram: group "
-                "offload, or for SVD model offload + chunked feed-forward and decoding); "
+    rows.append("VRAM (RAM) figures are peak GPU memory (and system RAM) in GB for one clip at the "
+                "default settings, planned by `i2v_nb.plan(model, profile=...)`: weights exact "
+                "from the parameters counted in the models' configs, activations and the VAE "
+                "decode estimated from the frame count and size (formulas in "
+                "`i2v_nb/synthesis/plan.py`); not yet measured on a GPU. fast: all on the GPU; "
+                "balanced: model CPU offload + VAE tiling; low-vram: group offload by layers "
+                "(its pinned copies hold the weights twice in RAM at the peak), SVD: model "
+                "offload; colab-t4: float16, int8 text encoders, the denoiser by blocks. "
                 "`profile=\"auto\"` picks the fastest profile that fits the free memory; Wan 2.2 "
                 "A14B's two experts are both on the GPU only under fast. "
                 "Frame counts and sizes that break a rule are snapped to the nearest legal value "

@@ -109,18 +109,30 @@ def free_ram_gb() -> float | None:
 
 
 def profile_needs(preset: Any) -> dict[str, dict[str, float | None]]:
-    """Rough peak needs per profile: ``{"vram_gb": {profile: GB}, "ram_gb": {profile: GB}}``.
+    """Peak needs per profile at the preset's default clip: ``{"vram_gb": {profile: GB},
+    "ram_gb": {profile: GB}}``, from the computed memory plan (:func:`i2v_nb.synthesis.plan.plan`:
+    the counted weights of every component, exact, plus estimated activations).
 
-    The one seam a computed memory plan replaces. Until then: VRAM is the preset's hand-typed
-    ``vram_gb`` (``colab-t4`` as ``low-vram`` unless given); RAM is ``None`` (not limiting) for
-    ``fast``, whose weights only pass through RAM while loading, and for the offloading profiles
-    the weights that rest in RAM, bounded by the ``fast`` VRAM figure (weights + activations);
-    ``colab-t4`` plans for :data:`COLAB_T4_RAM_GB` at most.
+    A preset the plan cannot count (a user's own preset without component data) falls back to its
+    hand-typed ``vram_gb`` (``colab-t4`` as ``low-vram``), with RAM ``None`` (not limiting) for
+    ``fast`` and the ``fast`` figure for the offloading profiles (``colab-t4`` at most
+    :data:`COLAB_T4_RAM_GB`).
 
     >>> from i2v_nb.synthesis.registry import get_model
-    >>> profile_needs(get_model("ltx-video"))["ram_gb"]["balanced"]
-    18
+    >>> needs = profile_needs(get_model("ltx-video"))
+    >>> needs["vram_gb"]["low-vram"] < needs["vram_gb"]["fast"]
+    True
     """
+    from i2v_nb.errors import ParameterError
+
+    try:
+        from i2v_nb.synthesis.plan import plan
+
+        plans = {p: plan(preset, profile=p) for p in PROFILES}
+        return {"vram_gb": {p: round(pl.vram_gb, 1) for p, pl in plans.items()},
+                "ram_gb": {p: round(pl.ram_gb, 1) for p, pl in plans.items()}}
+    except ParameterError:
+        pass
     vram = dict(preset.vram_gb)
     weights = vram.get("fast", 0)
     vram.setdefault("colab-t4", vram.get("low-vram", 0))

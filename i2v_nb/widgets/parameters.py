@@ -53,6 +53,7 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[ModelPreset], d
         ``(runnable presets, {name: why not})``.
     """
     from i2v_nb.synthesis.generate import cuda_available
+    from i2v_nb.synthesis.memory import profile_needs
     from i2v_nb.synthesis.registry import models
 
     gpu = cuda_available()
@@ -61,7 +62,7 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[ModelPreset], d
         if not preset.needs_gpu:
             ok.append(preset)
         elif not gpu:
-            need = preset.vram_gb.get("low-vram")
+            need = profile_needs(preset)["vram_gb"].get("low-vram")
             why[preset.name] = "needs a CUDA GPU" + (f" (≥ {need:g} GB)" if need else "")
         else:
             ok.append(preset)
@@ -341,8 +342,13 @@ class Parameters(W.VBox):
         if lws is not None and getattr(p, "sectioned", False):
             lws.observe(self._on_window, names="value")
         self.profile.disabled = "profile" not in p.backend_options
-        vram = ", ".join(f"{k} {v:g} GB" for k, v in p.vram_gb.items()) if \
-            any(v > 0 for v in p.vram_gb.values()) else "none (CPU)"
+        vram = "none (CPU)"
+        if p.needs_gpu:
+            from i2v_nb.synthesis.memory import profile_needs
+
+            needs = profile_needs(p)
+            vram = ", ".join(f"{k} {v:g} GB" for k, v in needs["vram_gb"].items() if v) + \
+                " (planned: i2v_nb.plan)"
         frame_rule = p.frame_rule
         if p.fixed_frames is None and p.frame_stride() == 1:  # every count in a range: which
             frame_rule = "{}–{}".format(*p.frame_range())

@@ -65,14 +65,15 @@ def out_of_memory(preset: ModelPreset, profile: str, params: Mapping[str, Any] |
     facts = []
     if total is not None:
         facts.append(f"{free:.1f} GB free of {total:.1f} GB, peak {peak:.1f} GB allocated")
-    need = preset.vram_gb.get(profile)
+    needs = memory.profile_needs(preset)["vram_gb"]
+    need = needs.get(profile)
     if need:
         facts.append(f"{preset.name} needs roughly {need:g} GB with profile {profile!r}")
     if params:
         facts.append(f"asked for {params.get('num_frames')} frames at "
                      f"{params.get('width')}x{params.get('height')}")
     if nxt is not None:
-        advice = (f"try profile={nxt!r} (needs roughly {preset.vram_gb.get(nxt, '?')} GB), "
+        advice = (f"try profile={nxt!r} (needs roughly {needs.get(nxt, '?')} GB), "
                   "or fewer frames / a smaller size")
     else:
         advice = "this is already the most frugal profile: use fewer frames, a smaller size, " \
