@@ -47,3 +47,17 @@ def test_previews_outside_a_notebook_keep_the_bar(bars, capsys):
     report(2, 2, np.zeros((8, 8, 3), np.uint8))
     close()
     assert "steps" in capsys.readouterr().err
+
+
+def test_generate_and_generate_many_show_bars_by_default(bars, capsys):
+    image = np.full((48, 64, 3), 120, np.uint8)
+    i2v_nb.generate(image, "slow zoom in", num_frames=4, width=64, height=48)
+    err = capsys.readouterr().err
+    assert "generate (preview)" in err and "4/4" in err
+    i2v_nb.generate(image, "slow zoom in", num_frames=4, width=64, height=48, progress=False)
+    assert capsys.readouterr().err == ""
+    i2v_nb.generate_many(image, ["zoom in", "pan left"], [0], num_frames=3, width=64, height=48)
+    err = capsys.readouterr().err
+    assert "generate_many" in err and "2/2" in err and "generate (preview)" not in err
+    with pytest.raises(ParameterError, match="progress="):
+        i2v_nb.generate(image, "", num_frames=2, progress="loud")

@@ -224,6 +224,7 @@ def _make(item: "SweepItem", history: "History", sweep_id: str, state: ProcessSt
     try:
         t0 = time.perf_counter()
         kwargs = dict(item.params)
+        kwargs.setdefault("progress", False)  # the sweep prints a line per item instead
         if state.device is not None and getattr(item.preset, "backend", "") == "diffusers" \
                 and kwargs.get("device") is None:
             kwargs["device"] = state.device

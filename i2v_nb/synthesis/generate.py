@@ -135,7 +135,8 @@ def _check_backend_options(backend_options: Mapping[str, Any] | None, params: di
 
 def generate(image: Any, prompt: str | MotionSpec | None = "", *,
              model: str | ModelPreset | None = "preview", seed: int = 0,
-             progress: ProgressFn | None = None, stop: threading.Event | None = None,
+             progress: ProgressFn | bool | str | None = None,
+             stop: threading.Event | None = None,
              history: History | str | os.PathLike | None = None, enhance_prompt: bool = True,
              depth: np.ndarray | None = None, masks: Mapping[str, np.ndarray] | None = None,
              backend_options: Mapping[str, Any] | None = None, last_image: Any = None,
@@ -163,7 +164,10 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
             preview engine, so nothing is downloaded unless a model is asked for by name;
             ``None`` picks :func:`default_model` (a GPU model when CUDA is present).
         seed: random seed; the same seed and parameters give the same clip.
-        progress: ``progress(step, total, preview)``: per frame (preview) or denoising step.
+        progress: ``None`` (default) a progress bar (a widget in Jupyter, text in a terminal),
+            ``False`` none, ``"previews"`` the bar and the step previews in a notebook, or a
+            function ``progress(step, total, preview)`` called per frame (preview engine) or
+            denoising step (the one rule of every long call: :mod:`i2v_nb._progress`).
         stop: a ``threading.Event``; setting it (from another thread, a Stop button) interrupts
             with :class:`~i2v_nb.errors.GenerationStopped`; the next call works normally.
         history: an :class:`~i2v_nb.history.History` (or a folder path) to save the clip into.
@@ -213,9 +217,9 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     history = _as_history(history)
     if stop is None:
         stop = threading.Event()
-    if progress is not None and not callable(progress):
-        raise ParameterError(f"progress must be callable as progress(step, total, preview), got "
-                             f"{type(progress).__name__}")
+    from i2v_nb._progress import check_progress, progress_reporter
+
+    check_progress(progress)
     preset = resolve_model(model)
     loop_model = _model_loop(preset, params, last_image, keyframes)
     given = {"last_image": True if loop_model else last_image, "keyframes": keyframes}
@@ -256,11 +260,17 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
 
     from i2v_nb.synthesis.request import GenerationRequest
 
+    report, close = progress_reporter(progress, desc=f"generate ({preset.name})",
+                                      unit="frame" if preset.backend == "preview" else "step")
     request = GenerationRequest(
         image=fitted, spec=spec, preset=preset, params=used, seed=seed, prompt=model_prompt,
-        negative_prompt=negative, user_prompt=user_prompt, progress=progress, stop=stop,
+        negative_prompt=negative, user_prompt=user_prompt,
+        progress=None if progress is False else report, stop=stop,
         depth=depth, masks=masks, options=options, conditions=conditions)
-    frames, backend_meta = run(request)
+    try:
+        frames, backend_meta = run(request)
+    finally:
+        close()
     if loop_model and len(frames) > 1:
         frames = frames[:-1]  # the last frame is the first again: played on repeat, no seam
     t_run = time.perf_counter()
@@ -420,10 +430,29 @@ def generate_many(image: Any, prompts: str | MotionSpec | Iterable[str | MotionS
     source = load_image(image)
     clips: list[Clip] = []
     total = len(prompt_list) * len(seed_list)
+    from i2v_nb._progress import check_progress, progress_reporter
+
+    check_progress(params.get("progress"))
+    outer = None
+    if params.get("progress") is None:  # one bar over the clips, none per clip
+        outer, close = progress_reporter(None, desc="generate_many", unit="clip")
+        params["progress"] = False
+    try:
+        _many(source, prompt_list, seed_list, clips, total, outer, params)
+    finally:
+        if outer is not None:
+            close()
+    return clips
+
+
+def _many(source: Any, prompt_list: list, seed_list: list, clips: list, total: int,
+          outer: Any, params: dict[str, Any]) -> None:
     for prompt in prompt_list:
         for seed in seed_list:
             try:
                 clips.append(generate(source, prompt, seed=seed, **params))
+                if outer is not None:
+                    outer(len(clips), total)
             except BaseException as exc:
                 if clips or total > 1:
                     exc.add_note(f"generate_many: {len(clips)} of {total} clips were finished "
@@ -434,4 +463,3 @@ def generate_many(image: Any, prompts: str | MotionSpec | Iterable[str | MotionS
                 except Exception:  # noqa: BLE001 - some exceptions refuse attributes
                     pass
                 raise
-    return clips
