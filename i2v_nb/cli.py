@@ -43,6 +43,12 @@ FLAGS: dict[str, str] = {
     "seed": "--seed",
     "profile": "--profile",
     "device": "--device",
+    "cache": "--cache",
+    "cache_threshold": "--cache-threshold",
+    "compile": "--compile",
+    "attention": "--attention",
+    "quantize": "--quantize",
+    "quantize_text_encoder": "--quantize-text-encoder",
     "depth": "--depth",
     "dpi": "--dpi",
     "sample": "--sample",
@@ -289,10 +295,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             raise ParameterError(f"{given} cannot be saved as {out.suffix}: {e}") from None
     params = {}
     for key in ("num_frames", "fps", "width", "height", "num_inference_steps", "guidance_scale",
-                "profile", "device"):
+                "profile", "device", "cache", "cache_threshold", "attention", "quantize",
+                "quantize_text_encoder"):
         value = getattr(args, key, None)
         if value is not None:
             params[key] = value
+    if getattr(args, "compile", False):
+        params["compile"] = True
     history = i2v_nb.History(_history_folder(args.history)) if args.history else None
     prompt = _text_arg(args.prompt, "the prompt")
     t0 = time.perf_counter()
@@ -434,8 +443,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="denoising steps (diffusers models)")
     p.add_argument("--guidance", dest="guidance_scale", type=float,
                    help="guidance scale, 0 to 100 (diffusers models)")
-    p.add_argument("--profile", choices=["auto", "fast", "balanced", "low-vram"],
+    from i2v_nb.synthesis.memory import PROFILES
+    from i2v_nb.synthesis.speed import SPEED_SWITCHES
+
+    p.add_argument("--profile", choices=["auto", *PROFILES],
                    help="GPU memory profile (diffusers models)")
+    for name in ("cache", "attention", "quantize", "quantize_text_encoder"):
+        switch = SPEED_SWITCHES[name]
+        p.add_argument("--" + name.replace("_", "-"), dest=name,
+                       choices=[c for c in switch.choices if c is not None],
+                       help=f"{switch.help} (diffusers models)")
+    p.add_argument("--cache-threshold", dest="cache_threshold", type=float,
+                   help=SPEED_SWITCHES["cache_threshold"].help)
+    p.add_argument("--compile", action="store_true", help=SPEED_SWITCHES["compile"].help)
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps or xpu (diffusers models)")
     p.add_argument("--history", default=None, help="also keep the clip in this history folder")
     p.set_defaults(func=_cmd_generate)

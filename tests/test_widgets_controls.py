@@ -99,3 +99,19 @@ def test_the_gallery_groups_a_sweeps_clips(tmp_path):
     assert any(sweep.id in h and "2 clips" in h for h in headers)
     assert any("single takes · 1" in h for h in headers)
     assert len(gallery.entry_ids) == 3
+
+
+def test_the_speed_section_passes_switches_to_diffusers_models_only(tmp_path):
+    studio = _small_studio(tmp_path, include_tiny=True)
+    speed = studio.parameters.speed
+    assert all(w.disabled for w in speed.controls.values())  # the preview engine has none
+    assert "no speed switches" in speed.note.value
+    studio.parameters.model = "tiny-ltx"
+    assert not any(w.disabled for w in speed.controls.values())
+    speed.controls["cache"].value = "first_block"
+    speed.controls["attention"].value = "sdpa"
+    options = studio.request()["backend_options"]
+    assert options["cache"] == "first_block" and options["attention"] == "sdpa"
+    assert "compile" not in options  # left at its default: not passed
+    studio.parameters.model = "preview"
+    assert "cache" not in studio.request()["backend_options"]

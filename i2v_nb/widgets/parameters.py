@@ -211,6 +211,12 @@ class Parameters(W.VBox):
         self.step_previews = W.Checkbox(value=True, description="step previews",
                                         indent=False, layout=W.Layout(width="140px"))
         self.step_previews.add_class("i2v-step-previews")
+        from i2v_nb.widgets._compat import titled
+        from i2v_nb.widgets.speed import SpeedControls
+
+        self.speed = SpeedControls()
+        self.speed_section = titled(W.Accordion, [self.speed], ["Speed"], selected_index=None)
+        self.speed_section.add_class("i2v-speed-section")
 
         self.knob_widgets: dict[str, W.Widget] = {}
         self.model_select.observe(lambda c: setattr(self, "model", c["new"]), names="value")
@@ -221,7 +227,8 @@ class Parameters(W.VBox):
                                    W.HBox([self.seed_box, self.new_seed_button],
                                           layout=W.Layout(flex_flow="row wrap")),
                                    W.HBox([self.profile, self.step_previews],
-                                          layout=W.Layout(flex_flow="row wrap"))], **kwargs)
+                                          layout=W.Layout(flex_flow="row wrap")),
+                                   self.speed_section], **kwargs)
         self.add_class("i2v-parameters")
         self.add_class("i2v-part")
         self.children = (style_widget(), *self.children)
@@ -357,6 +364,8 @@ class Parameters(W.VBox):
                             f" · text prompt: {'yes' if p.uses_prompt else 'no (motion knobs)'}"
                             f" · VRAM: {escape(vram)}</small>")
         self.capabilities_note.value = capabilities_html(p)
+        self.speed.enable(p.backend == "diffusers",
+                          f"{p.name} has no speed switches: they are for diffusers models.")
         fill_tooltips(self)  # the controls made above (None would show as "null")
 
     def _build_resolution(self) -> None:
@@ -407,7 +416,10 @@ class Parameters(W.VBox):
         """``backend_options`` for :func:`i2v_nb.generate`: the memory profile and step previews,
         for a backend that reads them (``preset.backend_options``)."""
         values = {"profile": self.profile.value, "previews": bool(self.step_previews.value)}
-        return {k: v for k, v in values.items() if k in self.preset.backend_options}
+        out = {k: v for k, v in values.items() if k in self.preset.backend_options}
+        if self.preset.backend == "diffusers":
+            out.update(self.speed.values())  # the speed switches (Speed section)
+        return out
 
     def set_values(self, *, model: str | None = None, seed: int | None = None,
                    params: dict[str, Any] | None = None) -> list[str]:
