@@ -77,13 +77,65 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class JupyterServer:
+class ServerProcess:
+    """A Jupyter server in its own process group (always killed), answering ``/api/status``
+    with ``token``; ``name`` says which in errors, ``log_tail`` how much of its log they quote.
+    Subclasses build the command and call :meth:`start`."""
+
+    name = "the Jupyter server"
+    log_tail = 4000
+
+    def __init__(self, token: str, log_path: pathlib.Path) -> None:
+        self.token = token
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+
+    def start(self, cmd: list[str], cwd: pathlib.Path, env: dict[str, str]) -> None:
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n"
+                                   + self.log())
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}",
+                                            timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not answer in time:\n" + self.log())
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-self.log_tail:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(10)
+            except (subprocess.TimeoutExpired, ProcessLookupError, PermissionError):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(5)
+        self._log.close()
+
+
+class JupyterServer(ServerProcess):
     """``jupyter lab`` (or ``jupyter notebook``) in its own process group; always killed."""
 
     def __init__(self, app: str, workdir: pathlib.Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir.parent / f"{app}-server.log"
+        super().__init__(TOKEN, workdir.parent / f"{app}-server.log")
         env = dict(os.environ)
         for key, sub in (("JUPYTER_CONFIG_DIR", "cfg"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
                          ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
@@ -104,43 +156,7 @@ class JupyterServer:
         cmd = [sys.executable, "-m", module, f"--IdentityProvider.token={TOKEN}", "--allow-root",
                "--port-retries=0", "--no-browser", f"--ServerApp.port={self.port}",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={workdir}"]
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the Jupyter server exited ({self.proc.returncode}):\n"
-                                   + self.log())
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status?token={TOKEN}",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("the Jupyter server did not answer in time:\n" + self.log())
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(10)
-            except (subprocess.TimeoutExpired, ProcessLookupError, PermissionError):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(5)
-        self._log.close()
+        self.start(cmd, workdir, env)
 
 
 @pytest.fixture

@@ -25,12 +25,9 @@ import importlib.util
 import json
 import os
 import pathlib
-import signal
 import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -43,7 +40,7 @@ from tests.colab.build_env import (
     read_freeze,
     read_pins,
 )
-from tests.test_browser import ARTIFACTS, _free_port, _launch, _missing
+from tests.test_browser import ARTIFACTS, ServerProcess, _launch, _missing
 
 # a cold build downloads several GB (torch with its CUDA packages): the first test waits for it
 pytestmark = [pytest.mark.colab, pytest.mark.timeout(3600)] if importlib.util.find_spec(
@@ -195,14 +192,15 @@ def test_generate_and_studio(colab_env, tmp_path):
 
 
 # -- the browser check --------------------------------------------------------------------------
-class ClassicNotebook:
+class ClassicNotebook(ServerProcess):
     """Classic ``jupyter notebook`` 6.5 of the Colab-shaped environment, in its own process
     group (always killed), with its config, data and runtime folders in ``base``."""
 
+    name = "jupyter notebook"
+    log_tail = 6000
+
     def __init__(self, env: ColabEnv, workdir: pathlib.Path, base: pathlib.Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = base / "notebook-server.log"
+        super().__init__(TOKEN, base / "notebook-server.log")
         extra = {key: str(base / sub) for key, sub in (
             ("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
             ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"))}
@@ -213,43 +211,10 @@ class ClassicNotebook:
                f"--NotebookApp.token={TOKEN}", "--NotebookApp.ip=127.0.0.1",
                f"--NotebookApp.port={self.port}", "--NotebookApp.port_retries=0",
                f"--NotebookApp.notebook_dir={workdir}"]
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=workdir, env=run_env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.start(cmd, workdir, run_env)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter notebook exited ({self.proc.returncode}):\n"
-                                   + self.log())
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status?token={TOKEN}",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("jupyter notebook did not answer in time:\n" + self.log())
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-6000:]
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(10)
-            except (subprocess.TimeoutExpired, ProcessLookupError, PermissionError):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(5)
-        self._log.close()
+        super().wait_ready(timeout)
 
 
 _NOTEBOOK = {
