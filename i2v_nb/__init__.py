@@ -3,8 +3,8 @@
 ``image → analyze → parse_prompt → generate → Clip → show / save / History → continuity_report``
 
 >>> import i2v_nb
->>> image = i2v_nb.sample_image("astronaut")              # doctest: +SKIP
->>> clip = i2v_nb.generate(image, "slow zoom in, hair moving in the wind")  # doctest: +SKIP
+>>> image = i2v_nb.sample_image("lake")                   # doctest: +SKIP
+>>> clip = i2v_nb.generate(image, "slow zoom in, clouds drifting")  # doctest: +SKIP
 >>> clip.show()                                            # doctest: +SKIP
 
 Public names are imported lazily, so ``import i2v_nb`` stays fast (torch and diffusers load only
