@@ -11,7 +11,9 @@ everywhere:
   place, at most twice a second);
 * a callable — called as ``progress(done, total, preview)`` (``preview`` may be None) instead.
 
-``generate_many`` shows one bar over its clips (none per clip). A sweep prints one line per item
+``generate_many`` shows one bar over its clips (none per clip); ``continuity_report`` a bar
+for clips of 64 frames or more, ``analyze`` one when a depth model may run (shorter work takes
+about a second and shows none). A sweep prints one line per item
 and process instead (bars from several processes would overwrite each other).
 
 :func:`progress_reporter` turns the argument into a callable and a ``close()``:

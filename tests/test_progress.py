@@ -61,3 +61,21 @@ def test_generate_and_generate_many_show_bars_by_default(bars, capsys):
     assert "generate_many" in err and "2/2" in err and "generate (preview)" not in err
     with pytest.raises(ParameterError, match="progress="):
         i2v_nb.generate(image, "", num_frames=2, progress="loud")
+
+
+def test_long_reports_and_model_analyses_show_bars_short_ones_do_not(bars, capsys):
+    from i2v_nb.diagnostics.report import PROGRESS_MIN_FRAMES
+
+    frames = np.random.default_rng(1).integers(0, 255, (PROGRESS_MIN_FRAMES, 32, 32, 3),
+                                               dtype=np.uint8)
+    i2v_nb.continuity_report(frames[:8])
+    assert capsys.readouterr().err == ""  # a second's work: no bar
+    i2v_nb.continuity_report(frames)
+    err = capsys.readouterr().err
+    assert "continuity report" in err and f"{PROGRESS_MIN_FRAMES}/{PROGRESS_MIN_FRAMES}" in err
+    image = np.full((48, 64, 3), 100, np.uint8)
+    i2v_nb.analyze(image, depth="classical")
+    assert capsys.readouterr().err == ""
+    steps = []
+    i2v_nb.analyze(image, depth="classical", progress=lambda *a: steps.append(a[:2]))
+    assert steps == [(k, 6) for k in range(1, 7)]

@@ -108,7 +108,7 @@ def _scale_stats(stats: list[dict[str, Any]], scale: float,
 
 
 def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
-            depth_model: str = DEFAULT_DEPTH_MODEL) -> StructureReport:
+            depth_model: str = DEFAULT_DEPTH_MODEL, progress: Any = None) -> StructureReport:
     """Analyse the structure of ``image``: boundaries, layout, lighting, depth, what could move.
 
     Steps (each a public function of :mod:`i2v_nb.analysis`, timed in ``report.timings``):
@@ -131,6 +131,9 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
             :func:`suggest_prompts` alternatives.
         depth_model: hub id or local folder of a depth-estimation model
             (default Depth Anything V2 Small).
+        progress: as every long call (:mod:`i2v_nb._progress`); the default shows a bar over
+            the six steps when a depth model may run (``depth="auto"`` or ``"model"``), none
+            for the sub-second ``depth="classical"``.
 
     Returns:
         A :class:`StructureReport`; ``report.plot()``, ``report.summary()``, ``report.to_dict()``.
@@ -148,7 +151,21 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
     if depth not in ("auto", "model", "classical"):
         raise ValueError(f"depth={depth!r} is not one of 'auto', 'model', 'classical'; "
                          "use 'classical' for weight-free cues")
+    from i2v_nb._progress import progress_reporter
+
     timings: dict[str, float] = {}
+    steps = 6
+    report, close = progress_reporter(
+        progress if progress is not None or depth != "classical" else False,
+        desc="analyze", unit="step")
+    try:
+        return _analyze(image, depth, seed, depth_model, timings, lambda k: report(k, steps))
+    finally:
+        close()
+
+
+def _analyze(image: Any, depth: str, seed: int, depth_model: str, timings: dict[str, float],
+             step: Any) -> StructureReport:
     rgb = as_rgb(image)
     H, W = rgb.shape[:2]
     # big photos are analysed on a copy of at most ANALYSIS_MAX_SIDE px; maps come back full size
@@ -164,10 +181,12 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
     regions = region_map(work, seed=seed)
     stats = region_stats(work, regions)
     timings["boundaries"] = time.perf_counter() - t
+    step(1)
 
     t = time.perf_counter()
     motion = motion_region_masks(work)
     timings["motion"] = time.perf_counter() - t
+    step(2)
 
     t = time.perf_counter()
     sal = saliency_map(work, regions=regions)
@@ -179,6 +198,7 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
         score = float(sal[subj].mean() - (sal[~subj].mean() if (~subj).any() else 0.0))
     horizon = find_horizon(work)
     timings["layout"] = time.perf_counter() - t
+    step(3)
 
     t = time.perf_counter()
     exposure = exposure_stats(rgb)
@@ -189,11 +209,13 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
     angle, confidence = light_direction(work, exclude=unlit)
     lamps = point_lights(work)
     timings["lighting"] = time.perf_counter() - t
+    step(4)
 
     t = time.perf_counter()
     depth_map, how = estimate_depth(work, depth=depth, model_id=depth_model, regions=regions,
                                     sky=motion["sky"])
     timings["depth"] = time.perf_counter() - t
+    step(5)
 
     t = time.perf_counter()
     fg = foreground_mask(depth_map, subj)
@@ -213,6 +235,7 @@ def analyze(image: Any, *, depth: str = "auto", seed: int = 0,
         stats = _scale_stats(stats, scale, full)
     thirds = thirds_position(box, (H, W))
     timings["relations"] = time.perf_counter() - t
+    step(6)
     timings = {k: round(v, 4) for k, v in timings.items()}
     timings["total"] = round(sum(timings.values()), 4)
 

@@ -204,9 +204,13 @@ class ContinuityReport:
         return plot_flag(self, int(index), figsize=figsize)
 
 
+#: Clips this long or longer show a progress bar by default (a shorter one takes about a second).
+PROGRESS_MIN_FRAMES = 64
+
+
 def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float | None = None,
                       flow_size: int = 512, flow_preset: str = "fast",
-                      feature_model: Any = None) -> ContinuityReport:
+                      feature_model: Any = None, progress: Any = None) -> ContinuityReport:
     """Measure frame-by-frame continuity of a clip on a CPU: metrics, flags, scores, camera.
 
     Every metric is computed per frame (pair metrics on the later frame of each pair) and kept in
@@ -253,6 +257,8 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
         feature_model: optional transformers vision model (DINOv2/CLIP) or a local directory
             with safetensors weights, for the feature-similarity versions (see
             :func:`~i2v_nb.diagnostics.features.load_feature_model`).
+        progress: as every long call (:mod:`i2v_nb._progress`); the default shows a bar only
+            for clips of :data:`PROGRESS_MIN_FRAMES` frames or more (shorter ones take a second).
 
     Returns:
         A :class:`ContinuityReport`.
@@ -260,9 +266,25 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
     Raises:
         VideoInputError: frames of the wrong shape/dtype, smaller than 16×16, or a bad fps.
     """
-    import pandas as pd
+    from i2v_nb._progress import progress_reporter
 
     frames, ref, fps, ref_kind = as_clip_input(clip_or_frames, reference=reference, fps=fps)
+    t_count, h, w = frames.shape[:3]
+    report, close = progress_reporter(
+        progress if progress is not None or t_count >= PROGRESS_MIN_FRAMES else False,
+        desc="continuity report", unit="frame")
+    try:
+        return _report(frames, ref, fps, ref_kind, flow_size, flow_preset, feature_model,
+                       report)
+    finally:
+        close()
+
+
+def _report(frames: np.ndarray, ref: np.ndarray, fps: float | None, ref_kind: str,
+            flow_size: int, flow_preset: str, feature_model: Any,
+            report: Any) -> ContinuityReport:
+    import pandas as pd
+
     t_count, h, w = frames.shape[:3]
     wh, ww = _flow.work_shape(h, w, flow_size)
     sx, sy = w / ww, h / wh
@@ -349,6 +371,7 @@ def continuity_report(clip_or_frames: Any, *, reference: Any = None, fps: float 
             rows.append(row)
             spare = prev[1] if prev is not None else None
             prev = (rgb, stats, hist, srgb, sgrey)
+            report(i + 1, t_count)
     per_frame = pd.DataFrame(rows, columns=list(COLUMNS))
     per_frame["frame"] = per_frame["frame"].astype(int)
     shift = _gradual.colour_shift_lab(maps)
