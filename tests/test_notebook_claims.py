@@ -105,11 +105,19 @@ PRELUDES = {
         "names = [f\"{c.metadata['spec']['camera']} · seed {c.metadata['seed']}\"\n"
         "         for c in clips]\n"
         "comparison = i2v_nb.compare_clips(dict(zip(names, clips)))\n"),
+    "07_speed_and_memory": (
+        "import i2v_nb\nfrom i2v_nb.synthesis.memory import resolve_profile\n"
+        "MODELS = i2v_nb.models(backend='diffusers', include_tiny=False)\n"
+        "def fit(needs, vram, ram):\n"
+        "    pick = resolve_profile('auto', **needs, free_gb=vram, free_ram_gb=ram)\n"
+        "    v, r = needs['vram_gb'][pick], needs['ram_gb'][pick]\n"
+        "    return pick, v * 1.1 <= vram and (ram is None or r * 1.1 <= ram), v, r\n"),
 }
 
 N01, N02 = "01_structure_analysis", "02_prompting"
 N00, N03S = "00_quickstart", "03_synthesis"
 N04, N05 = "04_continuity_diagnostics", "05_iteration"
+N07 = "07_speed_and_memory"
 
 FACTS: list[Fact] = [
     # ------------------------------------------------------------------ 01 · structure analysis
@@ -275,6 +283,96 @@ FACTS: list[Fact] = [
          r"\((?P<z>[\d.]+)\)", Solution("nb05-20", 2),
          r"^True \| slow orbit.*confidence (?P<o>[\d.]+);(?s:.*)^True \| slow dolly in.*"
          r"confidence (?P<d>[\d.]+);(?s:.*)^True \| slow zoom out.*confidence (?P<z>[\d.]+);"),
+    # ------------------------------------------------------------------ 07 · speed and memory
+    # one plan, read part by part
+    Fact(N07, "nb07-12", r"its (?P<w>\S+) GB of weights, (?P<a>\S+) GB of\s+activations and "
+         r"(?P<c>\S+) GB assumed for the CUDA context make (?P<v>\S+) GB", "nb07-11",
+         r"VRAM (?P<v>\S+) GB = weights \(transformer\) (?P<w>\S+), activations (?P<a>\S+), "
+         r"CUDA context (?P<c>\S+)$"),
+    Fact(N07, "nb07-12", r"every\s+weight \((?P<w>\S+) GB\) plus the Python runtime with CUDA's "
+         r"libraries \((?P<r>\S+) GB, partly assumed\) and the\s+output frames: (?P<t>\S+) GB",
+         "nb07-11", r"RAM (?P<t>\S+) GB = runtime (?P<r>\S+), weights (?P<w>\S+),"),
+    Fact(N07, "nb07-14", r"(?s)on the GPU \((?P<w>\S+) GB\) and decodes.*?another (?P<d>\S+) GB: "
+         r"(?P<v>\S+) GB in all", "nb07-13",
+         r"^VRAM\s+(?P<v>\S+)(?s:.*)^  weights on the GPU\s+(?P<w>\S+)(?s:.*)"
+         r"^  activations or VAE decode\s+(?P<d>\S+)"),
+    Fact(N07, "nb07-14", r"in RAM while it sets up: (\S+) GB\.", "nb07-13",
+         r"^RAM\s+\S+\s+\S+\s+(\S+)"),
+    Fact(N07, "nb07-14", r"the least\s+RAM, (\S+) GB", "nb07-13",
+         r"^RAM\s+\S+\s+\S+\s+\S+\s+(\S+)"),
+    # every model on four GPUs
+    Fact(N07, "nb07-18", r"only (?P<fit>\d+) of the (?P<all>\d+), SVD and SVD-XT", "nb07-16",
+         r"^T4 \([^)]*\): (?P<fit>\d+) of (?P<all>\d+) fit, \d+ under fast; fit: svd, svd-xt$"),
+    Fact(N07, "nb07-18", r"LTX-Video comes closest of the others, (\S+) GB under `colab-t4`",
+         "nb07-15", r"^ltx-video\s+none \(colab-t4: \S+ / (\S+)\)"),
+    Fact(N07, "nb07-18", r"(?s)\*\*L4\*\* runs (?P<l4>\d+) of the 18.*?\*\*A100\*\* runs all 18, "
+         r"(?P<a>\d+) without any offloading; the \*\*H100\*\*\s+all 18, (?P<h>\d+) without",
+         "nb07-16", r"^L4 [^:]*: (?P<l4>\d+) of 18(?s:.*)^A100 [^:]*: 18 of 18 fit, "
+         r"(?P<a>\d+) under fast(?s:.*)^H100 [^:]*: 18 of 18 fit, (?P<h>\d+) under fast"),
+    Fact(N07, "nb07-18", r"needs (\S+) GB even under `low-vram`", "nb07-15",
+         r"^hunyuanvideo-1\.5-i2v-480p .*none \(low-vram: (\S+) /"),
+    Fact(N07, "nb07-18", r"(\S+) GB of it for the activations", "nb07-16", r"'activations': (\S+),"),
+    # the work the caches skip on the twins (rows of the table, per twin)
+    Fact(N07, "nb07-22", r"under every cache: (\d+) times for the Wan twin", "nb07-20",
+         r"^tiny-wan\s+off\s+(\d+)\s"),
+    Fact(N07, "nb07-22", r"(\d+) for LTX and\s+CogVideoX", "nb07-20", r"^tiny-ltx\s+off\s+(\d+)\s"),
+    Fact(N07, "nb07-22", r"(\d+) for LTX and\s+CogVideoX", "nb07-20",
+         r"^tiny-cogvideox\s+off\s+(\d+)\s"),
+    *[Fact(N07, "nb07-22", stated, "nb07-20",
+           rf"(?s)^tiny-wan .*?^\s+{mode}\s+\d+\s+\d+\s+(?P<wan>\d+)%.*?^tiny-ltx .*?"
+           rf"^\s+{mode}\s+\d+\s+\d+\s+(?P<ltx>\d+)%.*?^tiny-cogvideox .*?"
+           rf"^\s+{mode}\s+\d+\s+\d+\s+(?P<cog>\d+)%")
+      for mode, stated in (
+          ("first_block", r"First Block Cache skips (?P<wan>\d+) % on Wan, (?P<ltx>\d+) % on LTX "
+                          r"and (?P<cog>\d+) % on\s+CogVideoX"),
+          ("mag", r"MagCache's second call (?P<wan>\d+) %, (?P<ltx>\d+) % and (?P<cog>\d+) %"),
+          ("taylorseer", r"TaylorSeer (?P<wan>\d+) %, (?P<ltx>\d+) % and (?P<cog>\d+) %"))],
+    Fact(N07, "nb07-22",
+         r"FasterCache, on LTX and CogVideoX only, (?P<ltx>\d+) % and (?P<cog>\d+) %",
+         "nb07-20", r"(?s)^tiny-ltx .*?^\s+faster\s+\d+\s+\d+\s+(?P<ltx>\d+)%.*?^tiny-cogvideox .*?"
+         r"^\s+faster\s+\d+\s+\d+\s+(?P<cog>\d+)%"),
+    Fact(N07, "nb07-22", r"PSNR from (?P<lo>\S+) to (?P<hi>\S+) dB", "nb07-20",
+         r"(?s)^tiny-wan .*?^\s+first_block\s+\d+\s+\d+\s+\d+%\s+(?P<hi>\S+).*?^tiny-cogvideox .*?"
+         r"^\s+mag\s+\d+\s+\d+\s+\d+%\s+(?P<lo>\S+)"),
+    Fact(N07, "nb07-22", r"identical to the first\s+(uncached) call, on all three twins", "nb07-20",
+         r"^tiny-cogvideox: (uncached) again after the caches, identical to the first run: True$",
+         "text"),
+    # the bytes of 8-bit weights
+    *[Fact(N07, "nb07-27", stated, "nb07-25",
+           rf"(?s)^tiny-wan\s+float32.*?{mode}\s+\d+\s+\d+\s+(?P<wan>\d+)%.*?^tiny-ltx\s+float32.*?"
+           rf"{mode}\s+\d+\s+\d+\s+(?P<ltx>\d+)%.*?^tiny-cogvideox\s+float32.*?"
+           rf"{mode}\s+\d+\s+\d+\s+(?P<cog>\d+)%")
+      for mode, stated in (
+          ("fp8-storage", r"denoisers come to (?P<wan>\d+) %, (?P<ltx>\d+) % and (?P<cog>\d+) % of "
+                          r"their float32 bytes"),
+          ("int8", r"The denoisers come to\s+(?P<wan>\d+) %, (?P<ltx>\d+) % and (?P<cog>\d+) %;"))],
+    Fact(N07, "nb07-27", r"\((?P<wan>\d+) % of Wan's weights, (?P<ltx>\d+) % of LTX's, "
+         r"(?P<cog>\d+) % of CogVideoX's\)", "nb07-25",
+         r"(?s)^tiny-wan, fp8-storage: .*?True \((?P<wan>\d+)% of the weights kept\).*?"
+         r"^tiny-ltx, fp8-storage: .*?True \((?P<ltx>\d+)%.*?^tiny-cogvideox, fp8-storage: .*?"
+         r"True \((?P<cog>\d+)%"),
+    Fact(N07, "nb07-27", r"take\s+(\d+) bytes as built \(float64\) and (\d+) after", "nb07-25",
+         r"^tiny-cogvideox, fp8-storage: .* \+ (\d+) of buffers: True(?s:.*)"
+         r"^tiny-cogvideox, int8: .* \+ (\d+) of buffers: True"),
+    Fact(N07, "nb07-27", r"drop from (?P<f>\d+) bytes to\s+(?P<e>\d+) \(fp8\) and (?P<i>\d+) "
+         r"\(int8\)", "nb07-25",
+         r"^tiny-wan\s+float32\s+\d+\s+\d+\s+\S+\s+(?P<f>\d+)\s*$\n^\s+fp8-storage\s+.*\s(?P<e>\d+)"
+         r"\s+\S+\s*$\n^\s+int8\s+.*\s(?P<i>\d+)\s+\S+\s*$"),
+    # worked solutions
+    Fact(N07, "nb07-28", r"With `nf4` (?P<a>\w+) models fit instead of (?P<b>\w+)",
+         Solution("nb07-28", 0),
+         r"^quantize=None: (?P<b>\d+) fit(?s:.*)^quantize=nf4: (?P<a>\d+) fit"),
+    Fact(N07, "nb07-28", r"CogVideoX-5B-I2V\s+\((?P<c>\S+) GB of RAM\), LTX-Video "
+         r"\((?P<l>\S+) GB\) and LTX-Video 0\.9\.8 2B \((?P<l2>\S+) GB\)", Solution("nb07-28", 0),
+         r"^quantize=nf4: .*cogvideox-5b-i2v \(colab-t4, \S+ / (?P<c>\S+) GB\), ltx-video "
+         r"\(colab-t4, \S+ / (?P<l>\S+) GB\), ltx-video-0\.9\.8-2b-distilled \(colab-t4, \S+ / "
+         r"(?P<l2>\S+) GB\)$"),
+    Fact(N07, "nb07-28", r"The VRAM grows from (?P<v0>\S+) to (?P<v1>\S+) GB",
+         Solution("nb07-28", 2),
+         r"^25 frames: VRAM (?P<v0>\S+) (?s:.*)^161 frames: VRAM (?P<v1>\S+) "),
+    Fact(N07, "nb07-28", r"The RAM hardly moves, (?P<r0>\S+) to (?P<r1>\S+) GB",
+         Solution("nb07-28", 2),
+         r"^25 frames: .*RAM (?P<r0>\S+) \((?s:.*)^161 frames: .*RAM (?P<r1>\S+) \("),
 ]
 
 

@@ -23,7 +23,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXPECTED = ["00_quickstart", "01_structure_analysis", "02_prompting", "03_how_it_works",
-            "03_synthesis", "04_continuity_diagnostics", "05_iteration", "06_creator_controls"]
+            "03_synthesis", "04_continuity_diagnostics", "05_iteration", "06_creator_controls",
+            "07_speed_and_memory"]
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
 NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_SKIP",
