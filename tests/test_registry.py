@@ -434,3 +434,14 @@ def test_public_api_and_register_model():
         from i2v_nb.synthesis import registry
 
         registry._PRESETS.pop("my-ltx-finetune", None)
+
+
+def test_a_single_step_is_refused_where_the_pipeline_cannot_run_it():
+    from i2v_nb.errors import ParameterError
+    from i2v_nb.synthesis.registry import get_model
+
+    with pytest.raises(ParameterError, match="at least 2 steps"):
+        get_model("tiny-ltx").validate(num_inference_steps=1)
+    with pytest.raises(ParameterError, match="at least 2 steps"):
+        get_model("ltx-video").validate(num_inference_steps=1)
+    assert get_model("tiny-wan").validate(num_inference_steps=1)["num_inference_steps"] == 1

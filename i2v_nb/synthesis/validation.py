@@ -229,6 +229,11 @@ def _check_side(preset: ModelPreset, key: str, value: Any) -> int:
         f"{preset.defaults['height']}, or leave the size out to take it from the image")
 
 
+#: Pipelines that need more than one denoising step (diffusers 0.42.1): LTXImageToVideoPipeline's
+#: scheduler finds no step index for a single step and raises IndexError.
+MIN_STEPS_BY_PIPELINE: dict[str, int] = {"LTXImageToVideoPipeline": 2}
+
+
 def _check_steps(preset: ModelPreset, value: Any) -> int | float:
     """``num_inference_steps``: 1 to :data:`MAX_STEPS` (a whole number unless ignored)."""
     who = preset.owner
@@ -242,6 +247,10 @@ def _check_steps(preset: ModelPreset, value: Any) -> int | float:
     if steps <= 0:
         raise ParameterError(f"num_inference_steps={steps} for {who}: at least one "
                              "denoising step is needed")
+    least = MIN_STEPS_BY_PIPELINE.get(preset.pipeline_class or "", 1)
+    if steps < least:
+        raise ParameterError(f"num_inference_steps={steps} for {who}: its pipeline "
+                             f"({preset.pipeline_class}) needs at least {least} steps")
     if steps > MAX_STEPS:
         raise ParameterError(
             f"num_inference_steps={show_value(steps)} for {who}: at most {MAX_STEPS} "
