@@ -5,7 +5,8 @@ with a depth model and reports on long clips take a ``progress=`` argument that 
 everywhere:
 
 * ``None`` (default) — a ``tqdm.auto`` bar: a widget bar in Jupyter and Colab, a text bar in a
-  terminal (``TQDM_DISABLE=1`` in the environment turns every bar off, as tqdm does);
+  terminal; none into a log file or a pipe (``TQDM_DISABLE=1`` in the environment turns every
+  bar off, as tqdm does);
 * ``False`` — nothing;
 * ``"previews"`` — the bar, and in a notebook the latest step preview image below it (updated in
   place, at most twice a second);
@@ -70,8 +71,10 @@ def progress_reporter(progress: Any, *, desc: str, unit: str = "step"
         return call, (lambda: None)
     from tqdm.auto import tqdm
 
-    # read at each call (tqdm itself reads TQDM_DISABLE once, when it is first imported)
-    off = os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes", "on")
+    # read at each call (tqdm itself reads TQDM_DISABLE once, when it is first imported); no
+    # bar into a log file or a pipe (a terminal or a notebook gets one)
+    off = os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes", "on") \
+        or not _interactive()
     bar = tqdm(total=None, desc=desc, unit=unit, leave=False, dynamic_ncols=True, disable=off)
     shown: dict[str, Any] = {"handle": None, "at": 0.0}
     previews = progress == "previews"
@@ -89,6 +92,25 @@ def progress_reporter(progress: Any, *, desc: str, unit: str = "step"
         bar.close()
 
     return report, close
+
+
+def _interactive() -> bool:
+    """A notebook kernel, or a terminal on stderr (where a bar can redraw itself)."""
+    import sys
+
+    if "IPython" in sys.modules:  # a notebook kernel (Jupyter, Colab) has a shell with a kernel
+        try:
+            from IPython import get_ipython
+
+            if getattr(get_ipython(), "kernel", None) is not None:
+                return True
+        except Exception:  # noqa: BLE001 - no IPython shell: decide by the terminal
+            pass
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):  # a closed stream
+        return False
 
 
 def _show_preview(preview: Any, shown: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@ from i2v_nb.errors import ParameterError
 @pytest.fixture
 def bars(monkeypatch):
     monkeypatch.delenv("TQDM_DISABLE", raising=False)  # the suite turns bars off; not here
+    # and stderr is captured, not a terminal: say it is one (a pipe or a log file gets no bar)
+    monkeypatch.setattr("i2v_nb._progress._interactive", lambda: True)
 
 
 def _clip():
@@ -79,3 +81,9 @@ def test_long_reports_and_model_analyses_show_bars_short_ones_do_not(bars, capsy
     steps = []
     i2v_nb.analyze(image, depth="classical", progress=lambda *a: steps.append(a[:2]))
     assert steps == [(k, 6) for k in range(1, 7)]
+
+
+def test_no_bar_into_a_log_file_or_a_pipe(monkeypatch, capsys):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    i2v_nb.interpolate(_clip(), factor=2)  # stderr is captured here: not a terminal
+    assert capsys.readouterr().err == ""
