@@ -196,8 +196,10 @@ def _from_pretrained(preset: ModelPreset, dtype: Any, device: str, *,
     ``quant`` (``quantize``, ``quantize_text_encoder``) quantizes while loading."""
     import torch
 
+    from i2v_nb._quiet_imports import quiet_torchao
     from i2v_nb.synthesis.diffusers_backend import quantize as q
 
+    quiet_torchao()  # diffusers imports torchao when it is installed: without its log noise
     quant = quant or {}
     if preset.is_tiny:
         from i2v_nb.testing import tiny_pipeline

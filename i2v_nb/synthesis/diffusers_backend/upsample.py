@@ -59,6 +59,10 @@ def load_latent_upsampler(preset: ModelPreset, *, device: str = "cpu", dtype: An
 
         return tiny_latent_upsampler()
     import torch
+
+    from i2v_nb._quiet_imports import quiet_torchao
+
+    quiet_torchao()
     from diffusers import AutoencoderKLLTXVideo, LTXLatentUpsamplePipeline
     from diffusers.pipelines.ltx.modeling_latent_upsampler import LTXLatentUpsamplerModel
 

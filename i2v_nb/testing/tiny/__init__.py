@@ -176,6 +176,10 @@ def tiny_pipeline(family: str, *, seed: int = 0) -> Any:
         raise ParameterError(f"no tiny twin for model family {family!r}: choose one of {known}")
     import torch
 
+    from i2v_nb._quiet_imports import quiet_torchao
+
+    quiet_torchao()  # diffusers imports torchao when it is installed: without its log noise
+
     with torch.random.fork_rng(devices=[]):
         pipe = builder(int(seed))
     pipe.to("cpu")
@@ -192,6 +196,9 @@ def tiny_latent_upsampler(*, seed: int = 0) -> Any:
     """
     import torch
 
+    from i2v_nb._quiet_imports import quiet_torchao
+
+    quiet_torchao()
     with torch.random.fork_rng(devices=[]):
         pipe = build_ltx_latent_upsampler(int(seed))
     pipe.to("cpu")
