@@ -1,4 +1,4 @@
-"""``i2v-nb``: the toolkit's jobs from a terminal.
+"""The ``i2v-nb`` subcommands, their parser and ``main``.
 
     i2v-nb demo                                  # a clip from a bundled sample, on CPU
     i2v-nb generate photo.jpg "slow zoom in, clouds drift" --out clip.mp4
@@ -13,148 +13,33 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import math
 import os
 import pathlib
-import re
 import shlex
 import sys
 import time
 import warnings
 from typing import Any, Sequence
 
-__all__ = ["main", "build_parser", "cli_terms", "one_line"]
+from i2v_nb.cli.messages import (
+    USER_ERRNOS,
+    UsageError,
+    error,
+    os_error_message,
+    safe,
+    say,
+    show_warning,
+    text_arg,
+)
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-QUICKSTART = "notebooks/00_quickstart.ipynb"
+__all__ = ["main", "build_parser"]
 
-#: Library parameter -> the flag that sets it. Every message the command line prints is put in
-#: its own terms here, in one place (``model='preview'`` -> ``--model preview``).
-FLAGS: dict[str, str] = {
-    "num_frames": "--frames",
-    "num_inference_steps": "--steps",
-    "guidance_scale": "--guidance",
-    "model": "--model",
-    "fps": "--fps",
-    "width": "--width",
-    "height": "--height",
-    "seed": "--seed",
-    "profile": "--profile",
-    "device": "--device",
-    "cache": "--cache",
-    "cache_threshold": "--cache-threshold",
-    "compile": "--compile",
-    "attention": "--attention",
-    "quantize": "--quantize",
-    "quantize_text_encoder": "--quantize-text-encoder",
-    "depth": "--depth",
-    "dpi": "--dpi",
-    "sample": "--sample",
-}
-_VALUE = r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;)\]]+)"""
 _DPI_RANGE = (10.0, 600.0)
 _MAX_FIGURE_PIXELS = 60_000_000  # a figure this large is ~240 MB of RGBA while it is drawn
-#: Errors from the file system that come from what the user typed (a path), not from a bug.
-_USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR,
-                errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENAMETOOLONG, errno.EEXIST,
-                errno.ELOOP, errno.EFBIG, errno.EXDEV, errno.ENXIO}
-_OS_HINTS = {errno.ENOSPC: "free some disk space or write elsewhere",
-             errno.EDQUOT: "free some disk space or write elsewhere",
-             errno.EACCES: "check the permissions or write elsewhere",
-             errno.EPERM: "check the permissions or write elsewhere",
-             errno.EROFS: "write to a folder on a writable disk",
-             errno.ENOENT: "check the path", errno.ENOTDIR: "check the path"}
-
-
-class UsageError(Exception):
-    """A mistake in the command line itself (an output path, an option); printed in one line."""
-
-
-# ------------------------------------------------------------------------------ messages
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        value = value[1:-1]
-        return shlex.quote(value) if value else "''"
-    return value
-
-
-def cli_terms(text: str) -> str:
-    """A library message in the command line's terms: ``name=value`` -> ``--flag value``.
-
-    >>> cli_terms("use model='preview' or fewer num_frames (num_frames=900)")
-    'use --model preview or fewer --frames (--frames 900)'
-    """
-    for name, flag in FLAGS.items():
-        text = re.sub(rf"(?<![\w.\-]){name}={_VALUE}",
-                      lambda m, flag=flag: f"{flag} {_unquote(m.group(1))}", text)
-        if "_" in name:  # bare identifiers: only the unmistakable ones
-            text = re.sub(rf"(?<![\w.\-]){name}\b", flag, text)
-    return text
-
-
-def one_line(text: str) -> str:
-    r"""A message in one line: ffmpeg's banner and configuration replaced by the line that
-    matters (or dropped when it holds nothing else), other line breaks by spaces
-    (:func:`i2v_nb.io.ffmpeg_error_line`).
-
-    >>> one_line("could not read 'a.mp4' (ffmpeg version 7\n  built with gcc\n"
-    ...          "[mov @ 0x1] moov atom not found\nError opening input\n); damaged")
-    "could not read 'a.mp4' (moov atom not found); damaged"
-    """
-    from i2v_nb.io import ffmpeg_error_line
-
-    return ffmpeg_error_line(text)
-
-
-def _safe(text: str) -> str:
-    """Text any terminal can print: lone surrogates (undecodable bytes) become escapes."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _say(text: str) -> None:
-    print(_safe(text), flush=True)
-
-
-def _error(message: str) -> int:
-    print(f"i2v-nb: error: {_safe(cli_terms(one_line(message)))}", file=sys.stderr, flush=True)
-    return 2
-
-
-def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
-                  line: str | None = None) -> None:  # noqa: ARG001
-    from i2v_nb.errors import I2VWarning
-
-    if issubclass(category, I2VWarning):
-        print(f"i2v-nb: warning: {_safe(cli_terms(one_line(str(message))))}", file=sys.stderr,
-              flush=True)
-    else:
-        _ORIGINAL_SHOWWARNING(message, category, filename, lineno, file, line)
-
-
-_ORIGINAL_SHOWWARNING = warnings.showwarning
-
-
-def _os_error_message(e: OSError) -> str:
-    what = e.strerror or type(e).__name__
-    where = " -> ".join(repr(str(f)) for f in (e.filename, e.filename2) if f is not None)
-    hint = _OS_HINTS.get(e.errno or -1, "")
-    return f"{what}{': ' + where if where else ''}{'; ' + hint if hint else ''}"
-
-
-# ------------------------------------------------------------------------------ arguments
-def _text_arg(value: str, what: str) -> str:
-    """Text typed in a terminal whose bytes are not UTF-8 arrives with lone surrogates: keep
-    those bytes as ``\\xNN`` escapes (nothing is lost) and say so."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
-        return value
-    escaped = os.fsencode(value).decode("utf-8", "backslashreplace")
-    print(f"i2v-nb: warning: {what} has bytes that are not UTF-8; they are kept as escapes "
-          f"({escaped!r}). Set the terminal to UTF-8 (e.g. export LANG=C.UTF-8) to type them as "
-          "text", file=sys.stderr)
-    return escaped
-
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+QUICKSTART = "notebooks/00_quickstart.ipynb"
 
 def _dpi(text: str) -> float:
     low, high = _DPI_RANGE
@@ -206,10 +91,10 @@ def _output(path: str | None, flag: str, suffixes: Sequence[str] | None = None,
     if path is None:
         return None
     p = pathlib.Path(path).expanduser()
-    shown = _safe(str(path))
+    shown = safe(str(path))
     if str(path).strip() == "" or p.is_dir():
         raise UsageError(f"{flag} {shown!r} is a folder; give a file name, e.g. "
-                         f"{flag} {_safe(str(p / example))}")
+                         f"{flag} {safe(str(p / example))}")
     if suffixes is not None:
         suffix = p.suffix.lower()
         if suffix not in suffixes:
@@ -226,10 +111,10 @@ def _writable_folder(folder: pathlib.Path, flag: str, shown: str) -> None:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise UsageError(f"{flag} {shown}: {_safe(str(folder))!r} is a file, not a folder; pick "
+        raise UsageError(f"{flag} {shown}: {safe(str(folder))!r} is a file, not a folder; pick "
                          "another folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {shown}: cannot write in {_safe(str(folder))!r} (permission "
+        raise UsageError(f"{flag} {shown}: cannot write in {safe(str(folder))!r} (permission "
                          "denied); pick a folder you can write to")
 
 
@@ -241,7 +126,7 @@ def _history_folder(path: str | None) -> str | None:
         raise UsageError("--history '' is not a folder name; give one, e.g. --history i2v_outputs")
     folder = pathlib.Path(path).expanduser().absolute()
     if not folder.is_file():  # a file is the History's own error (HistoryError)
-        _writable_folder(folder, "--history", _safe(str(path)))
+        _writable_folder(folder, "--history", safe(str(path)))
     return path
 
 
@@ -262,10 +147,10 @@ def _save_figure(fig: Any, path: pathlib.Path, dpi: float) -> None:
 
 def _show_report(report: Any, out: pathlib.Path | None, dpi: float) -> None:
     """Print a report's summary and, when ``out`` is given, save its figure there."""
-    _say(report.summary())
+    say(report.summary())
     if out is not None:
         _save_figure(report.plot(), out, dpi)
-        _say(f"wrote {out}")
+        say(f"wrote {out}")
 
 
 # ------------------------------------------------------------------------------ the jobs
@@ -303,13 +188,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if getattr(args, "compile", False):
         params["compile"] = True
     history = i2v_nb.History(_history_folder(args.history)) if args.history else None
-    prompt = _text_arg(args.prompt, "the prompt")
+    prompt = text_arg(args.prompt, "the prompt")
     t0 = time.perf_counter()
     clip = i2v_nb.generate(args.image, prompt, model=args.model, seed=args.seed,
                            history=history, progress=_print_progress, **params)
     out = clip.save(_make_parent(out))
-    _say(f"{clip!r} in {time.perf_counter() - t0:.1f} s")
-    _say(f"wrote {out} (parameters in {out.with_suffix('.json')})")
+    say(f"{clip!r} in {time.perf_counter() - t0:.1f} s")
+    say(f"wrote {out} (parameters in {out.with_suffix('.json')})")
     return 0
 
 
@@ -319,14 +204,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     history = i2v_nb.History(_history_folder(args.history))
     t0 = time.perf_counter()
     image = i2v_nb.sample_image(args.sample)
-    prompt = _text_arg(args.prompt, "the prompt")
+    prompt = text_arg(args.prompt, "the prompt")
     clip = i2v_nb.generate(image, prompt, model="preview", seed=0, history=history)
     entry = history.latest()
-    _say(f"made {clip!r} from the bundled sample {args.sample!r} on CPU in "
+    say(f"made {clip!r} from the bundled sample {args.sample!r} on CPU in "
          f"{time.perf_counter() - t0:.1f} s")
     if entry is not None:
-        _say(f"mp4: {entry.video_path.resolve()}")
-        _say(f"parameters: {(entry.path / 'clip.json').resolve()}")
+        say(f"mp4: {entry.video_path.resolve()}")
+        say(f"parameters: {(entry.path / 'clip.json').resolve()}")
     return 0
 
 
@@ -339,7 +224,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     _show_report(report, out, args.dpi)
     if out_json is not None:
         _make_parent(out_json).write_text(json.dumps(report.to_dict(), indent=2))
-        _say(f"wrote {out_json}")
+        say(f"wrote {out_json}")
     return 0
 
 
@@ -354,7 +239,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     _show_report(report, out, args.dpi)
     if out_csv is not None:
         report.per_frame.to_csv(_make_parent(out_csv))
-        _say(f"wrote {out_csv}")
+        say(f"wrote {out_csv}")
     return 0
 
 
@@ -363,7 +248,7 @@ def _cmd_models(args: argparse.Namespace) -> int:  # noqa: ARG001
 
     for preset in i2v_nb.models():
         hub = preset.hub_id or "(built in)"
-        _say(f"{preset.name:28s} {preset.family:10s} {hub}")
+        say(f"{preset.name:28s} {preset.family:10s} {hub}")
     return 0
 
 
@@ -375,11 +260,11 @@ def _cmd_history(args: argparse.Namespace) -> int:
     if not entries:
         where = history.root.absolute()
         state = "has no clips yet" if history.root.is_dir() else "does not exist yet"
-        raise UsageError(f"the history folder {_safe(str(args.history))!r} ({_safe(str(where))}) "
+        raise UsageError(f"the history folder {safe(str(args.history))!r} ({safe(str(where))}) "
                          f"{state}; make a clip with `i2v-nb demo --history "
-                         f"{shlex.quote(_safe(str(args.history)))}`, or pass --history FOLDER")
+                         f"{shlex.quote(safe(str(args.history)))}`, or pass --history FOLDER")
     for entry in entries:
-        _say(f"{entry.id}  {entry.num_frames:3d}f {entry.width}×{entry.height}  "
+        say(f"{entry.id}  {entry.num_frames:3d}f {entry.width}×{entry.height}  "
              f"{entry.model:16s} seed={entry.seed}  {entry.prompt[:60]!r}")
     return 0
 
@@ -396,8 +281,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     history = History(_history_folder(args.history))
     summary = sweep.run(history, progress=not args.quiet, score=args.score)
     if summary is not None:  # the main process
-        _say(summary.text())
-        _say(f"summary: {summary.path}")
+        say(summary.text())
+        say(f"summary: {summary.path}")
     return 0
 
 
@@ -409,7 +294,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     if notebook.exists():
         cmd += [f"--notebook-dir={ROOT}", f"--LabApp.default_url=/lab/tree/{QUICKSTART}"]
     cmd += args.jupyter_args
-    _say("starting: " + " ".join(cmd))
+    say("starting: " + " ".join(cmd))
     return subprocess.call(cmd)
 
 
@@ -527,23 +412,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extra = parser.parse_known_args(argv)
         if extra:
             if args.command != "lab":
-                parser.error(f"unrecognized arguments: {_safe(' '.join(extra))}")
+                parser.error(f"unrecognized arguments: {safe(' '.join(extra))}")
             args.jupyter_args = extra + list(args.jupyter_args)  # options for jupyter lab itself
         with warnings.catch_warnings():
             warnings.simplefilter("default", I2VWarning)  # each shown once, as one line
-            warnings.showwarning = _show_warning
+            warnings.showwarning = show_warning
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("i2v-nb: interrupted", file=sys.stderr, flush=True)
         return 130
     except UsageError as e:
-        return _error(str(e))
+        return error(str(e))
     except I2VError as e:
-        return _error(f"{type(e).__name__}: {e}")
+        return error(f"{type(e).__name__}: {e}")
     except OSError as e:
-        if e.errno not in _USER_ERRNOS:
+        if e.errno not in USER_ERRNOS:
             raise  # not about a path the user gave: our bug, keep the traceback
-        return _error(_os_error_message(e))
+        return error(os_error_message(e))
 
 
 if __name__ == "__main__":  # pragma: no cover
