@@ -124,3 +124,15 @@ def test_cli_lab_opens_the_quickstart_and_forwards_jupyter_options(monkeypatch):
     assert cmd[-3:] == ["--no-browser", "--port", "8890"]
     with pytest.raises(SystemExit):
         main(["models", "--bogus"])  # other jobs still refuse unknown options
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    """``i2v-nb models | head -1``: the reader is gone before the list is written."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "i2v_nb", "models"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader leaves at once: every write meets a broken pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Traceback" not in err, err

@@ -421,6 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("i2v-nb: interrupted", file=sys.stderr, flush=True)
         return 130
+    except BrokenPipeError:  # `i2v-nb models | head`: the reader left; nothing more to say
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except UsageError as e:
         return error(str(e))
     except I2VError as e:
