@@ -8,14 +8,12 @@ and the widgets all use :func:`inline_video_html`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from i2v_nb.io import check_positive_int, pad_even, setup_ffmpeg
 
-if TYPE_CHECKING:  # pragma: no cover
-    from i2v_nb.clip._clip import Clip
 
 __all__ = ["inline_video_html", "format_bytes", "MAX_INLINE_SIZE", "MAX_INLINE_FRAMES",
            "MAX_INLINE_BYTES"]
@@ -77,7 +75,7 @@ def _video_html(frames: np.ndarray, fps: float, width: int | None, title: str | 
     return mediapy.show_video(pad_even(frames), title=title, **kwargs)
 
 
-def inline_video_html(clip: Clip, *, width: int | None = None, title: str | None = None,
+def inline_video_html(clip: Any, *, width: int | None = None, title: str | None = None,
                       max_size: int | None = MAX_INLINE_SIZE,
                       max_frames: int | None = MAX_INLINE_FRAMES,
                       max_bytes: int | None = MAX_INLINE_BYTES) -> tuple[str, str | None]:

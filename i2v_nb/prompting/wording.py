@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import random
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
 from i2v_nb.prompting.vocabulary import CAMERA_MOVES
 
-if TYPE_CHECKING:
-    from i2v_nb.prompting.spec import MotionSpec
 
 __all__ = ["describe_motion", "speed_bucket", "negative_phrase"]
 
@@ -117,7 +115,7 @@ def _pick(options: list[str], rng: random.Random | None, index: int = 0) -> str:
     return options[min(index, len(options) - 1)] if rng is None else rng.choice(options)
 
 
-def describe_motion(spec: MotionSpec, *, style: str = "long", rng: random.Random | None = None,
+def describe_motion(spec: Any, *, style: str = "long", rng: random.Random | None = None,
                     negations: bool = True) -> str:
     """An English description of ``spec``'s motion that :func:`parse_prompt` reads back the same.
 

@@ -19,9 +19,10 @@ re-exported here), which also holds the global limits every model shares (:data:
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from i2v_nb.errors import I2VWarning, ParameterError
+from i2v_nb.synthesis.knob import Knob
 from i2v_nb.synthesis.numbers import (
     MAX_FRAMES,
     MAX_GUIDANCE,
@@ -34,8 +35,7 @@ from i2v_nb.synthesis.numbers import (
     show_value,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    from i2v_nb.synthesis.preset import Knob, ModelPreset
+# a preset is an i2v_nb.synthesis.preset.ModelPreset, typed Any here: that module imports this one
 
 __all__ = [
     "validate_params",
@@ -60,7 +60,7 @@ class PromptIgnored(I2VWarning):
     """A text prompt was given to a model that does not read text (e.g. Stable Video Diffusion)."""
 
 
-def validate_params(preset: ModelPreset, **params: Any) -> dict[str, Any]:
+def validate_params(preset: Any, **params: Any) -> dict[str, Any]:
     """Return the parameters the pipeline will really use.
 
     Missing (or ``None``) values take the preset's defaults (a preset whose sizes follow the
@@ -155,7 +155,7 @@ def validate_params(preset: ModelPreset, **params: Any) -> dict[str, Any]:
     return out
 
 
-def check_frames(preset: ModelPreset, num_frames: Any, *,
+def check_frames(preset: Any, num_frames: Any, *,
                  latent_window_size: int | None = None) -> int:
     """The frame-count step of :func:`validate_params`: ``num_frames`` as a legal count.
 
@@ -186,7 +186,7 @@ def check_frames(preset: ModelPreset, num_frames: Any, *,
         f"for at most {preset.max_frames}")
 
 
-def check_frame_rate(preset: ModelPreset, fps: Any) -> float | int:
+def check_frame_rate(preset: Any, fps: Any) -> float | int:
     """The frame-rate step of :func:`validate_params`: ``fps`` checked by :func:`check_fps`
     (the video writer's range, at most ``preset.max_fps``), as a float, or rounded to an int
     (with a :class:`ParameterSnapped` warning) for models conditioned on it.
@@ -209,7 +209,7 @@ def check_frame_rate(preset: ModelPreset, fps: Any) -> float | int:
     return whole
 
 
-def _check_side(preset: ModelPreset, key: str, value: Any) -> int:
+def _check_side(preset: Any, key: str, value: Any) -> int:
     """A side as a whole number within ``min_side`` to ``max_side`` (refused outside)."""
     who = preset.owner
     v = _as_int(value, key, who)
@@ -234,7 +234,7 @@ def _check_side(preset: ModelPreset, key: str, value: Any) -> int:
 MIN_STEPS_BY_PIPELINE: dict[str, int] = {"LTXImageToVideoPipeline": 2}
 
 
-def _check_steps(preset: ModelPreset, value: Any) -> int | float:
+def _check_steps(preset: Any, value: Any) -> int | float:
     """``num_inference_steps``: 1 to :data:`MAX_STEPS` (a whole number unless ignored)."""
     who = preset.owner
     if "num_inference_steps" in preset.ignored_params:
@@ -259,7 +259,7 @@ def _check_steps(preset: ModelPreset, value: Any) -> int | float:
     return steps
 
 
-def _check_guidance(preset: ModelPreset, value: Any) -> float:
+def _check_guidance(preset: Any, value: Any) -> float:
     """``guidance_scale``: 0 to :data:`MAX_GUIDANCE`."""
     who = preset.owner
     guidance = check_number(value, "guidance_scale", owner=who)
@@ -274,7 +274,7 @@ def _check_guidance(preset: ModelPreset, value: Any) -> float:
         f"{preset.defaults['guidance_scale']:g} by default)")
 
 
-def _snap_size(preset: ModelPreset, width: int | None,
+def _snap_size(preset: Any, width: int | None,
                height: int | None) -> tuple[int | None, int | None]:
     """:meth:`ModelPreset.snap_size`, with a :class:`ParameterSnapped` warning when the size changes
     (naming the one side given, when the other follows the picture)."""
@@ -292,7 +292,7 @@ def _snap_size(preset: ModelPreset, width: int | None,
     return w2, h2
 
 
-def _snap_frames(preset: ModelPreset, frames: int, *, latent_window_size: int | None = None) -> int:
+def _snap_frames(preset: Any, frames: int, *, latent_window_size: int | None = None) -> int:
     """:meth:`ModelPreset.snap_frames`, with a :class:`ParameterSnapped` warning when the count changes."""
     snapped = preset.snap_frames(frames, latent_window_size=latent_window_size)
     if snapped != frames:
@@ -304,7 +304,7 @@ def _snap_frames(preset: ModelPreset, frames: int, *, latent_window_size: int | 
     return snapped
 
 
-def _snap_knob(preset: ModelPreset, key: str, knob: Knob, value: Any) -> Any:
+def _snap_knob(preset: Any, key: str, knob: Knob, value: Any) -> Any:
     """A knob's value checked by its kind and clipped to its range (with a warning), or refused
     outside it when the knob is strict."""
     who = preset.owner
