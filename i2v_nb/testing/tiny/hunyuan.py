@@ -10,7 +10,7 @@ from typing import Any
 
 from i2v_nb.testing.tiny.text import clip_text_model, clip_tokenizer, llama_config, llama_tokenizer
 
-__all__ = ["build_hunyuan", "build_framepack"]
+__all__ = ["build_hunyuan", "build_framepack", "tiny_siglip"]
 
 #: Tiny HunyuanVideo transformer settings shared by the I2V and FramePack twins.
 _HUNYUAN_TRANSFORMER: dict = dict(
@@ -28,6 +28,17 @@ _HUNYUAN_TRANSFORMER: dict = dict(
     pooled_projection_dim=8,
     rope_axes_dim=(2, 4, 4),
 )
+
+
+def tiny_siglip() -> tuple[Any, Any]:
+    """``(image_encoder, feature_extractor)``: a SigLIP vision tower of one layer, 8 wide, 32 px
+    images in 8-px patches (FramePack's and HunyuanVideo 1.5's image encoder, shrunk)."""
+    from transformers import SiglipImageProcessor, SiglipVisionConfig, SiglipVisionModel
+
+    image_encoder = SiglipVisionModel(SiglipVisionConfig(
+        hidden_size=8, intermediate_size=16, num_attention_heads=2, num_hidden_layers=1,
+        image_size=32, patch_size=8)).eval()
+    return image_encoder, SiglipImageProcessor(size={"height": 32, "width": 32})
 
 
 def _hunyuan_vae() -> Any:
@@ -129,12 +140,7 @@ def build_framepack(seed: int) -> Any:
         HunyuanVideoFramepackPipeline,
         HunyuanVideoFramepackTransformer3DModel,
     )
-    from transformers import (
-        LlamaModel,
-        SiglipImageProcessor,
-        SiglipVisionConfig,
-        SiglipVisionModel,
-    )
+    from transformers import LlamaModel
 
     torch.manual_seed(seed)
     transformer = HunyuanVideoFramepackTransformer3DModel(
@@ -154,17 +160,7 @@ def build_framepack(seed: int) -> Any:
     torch.manual_seed(seed + 3)
     text_encoder_2 = clip_text_model(tokenizer_2)
     torch.manual_seed(seed + 4)
-    image_encoder = SiglipVisionModel(
-        SiglipVisionConfig(
-            hidden_size=8,
-            intermediate_size=16,
-            num_attention_heads=2,
-            num_hidden_layers=1,
-            image_size=32,
-            patch_size=8,
-        )
-    ).eval()
-    feature_extractor = SiglipImageProcessor(size={"height": 32, "width": 32})
+    image_encoder, feature_extractor = tiny_siglip()
     return HunyuanVideoFramepackPipeline(
         text_encoder=text_encoder,
         tokenizer=tokenizer,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from i2v_nb.testing.tiny.hunyuan import tiny_siglip
 from i2v_nb.testing.tiny.text import qwen_tokenizer, tiny_t5
 
 __all__ = ["build_hunyuan15", "HUNYUAN15_TARGET_SIZE"]
@@ -38,9 +39,6 @@ def build_hunyuan15(seed: int) -> Any:
         ByT5Tokenizer,
         Qwen2_5_VLTextConfig,
         Qwen2_5_VLTextModel,
-        SiglipImageProcessor,
-        SiglipVisionConfig,
-        SiglipVisionModel,
     )
 
     latent = 4
@@ -93,17 +91,7 @@ def build_hunyuan15(seed: int) -> Any:
     torch.manual_seed(seed + 3)
     text_encoder_2 = tiny_t5(len(tokenizer_2), d_model=32)
     torch.manual_seed(seed + 4)
-    image_encoder = SiglipVisionModel(
-        SiglipVisionConfig(
-            hidden_size=8,
-            intermediate_size=16,
-            num_attention_heads=2,
-            num_hidden_layers=1,
-            image_size=32,
-            patch_size=8,
-        )
-    ).eval()
-    feature_extractor = SiglipImageProcessor(size={"height": 32, "width": 32})
+    image_encoder, feature_extractor = tiny_siglip()
     return HunyuanVideo15ImageToVideoPipeline(
         text_encoder=text_encoder,
         tokenizer=tokenizer,

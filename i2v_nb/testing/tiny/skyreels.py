@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
-from i2v_nb.testing.tiny.wan import clip_image_encoder, wan21_vae, wan_scheduler
+from i2v_nb.testing.tiny.wan import wan21_i2v_parts, wan21_vae, wan_scheduler
 
 __all__ = ["build_skyreels", "build_skyreels_flf2v", "build_skyreels_df"]
 
@@ -37,33 +37,16 @@ def _transformer(**config: Any) -> Any:
 def build_skyreels(seed: int, *, flf2v: bool = False) -> Any:
     """The SkyReels-V2 I2V twin: Wan 2.1 I2V's layout (noise + mask + image latents in, CLIP
     image tokens), in ``SkyReelsV2ImageToVideoPipeline``."""
-    import torch
     from diffusers import SkyReelsV2ImageToVideoPipeline
 
-    torch.manual_seed(seed)
-    vae = wan21_vae()
-    torch.manual_seed(seed + 1)
     # added_kv_proj_dim = the inner dim (2 heads x 12), as 5120 for the 14B checkpoints; FLF2V
     # learns positions for the first and the last frame's CLIP tokens (2 x 17, as 2 x 257 = 514)
-    transformer = _transformer(in_channels=36, out_channels=16, image_dim=8, added_kv_proj_dim=24,
-                               pos_embed_seq_len=2 * 17 if flf2v else None)
-    if flf2v:
-        with torch.no_grad():  # trained positions in the real model; zeros would hide them
-            transformer.condition_embedder.image_embedder.pos_embed.normal_(std=0.5)
-    torch.manual_seed(seed + 2)
-    image_encoder, image_processor = clip_image_encoder()
-    tokenizer = t5_tokenizer()
-    torch.manual_seed(seed + 3)
-    text_encoder = tiny_t5(len(tokenizer))
-    return SkyReelsV2ImageToVideoPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        image_encoder=image_encoder,
-        image_processor=image_processor,
-        transformer=transformer,
-        vae=vae,
-        scheduler=wan_scheduler(flow_shift=5.0),  # SkyReels-V2 I2V: flow_shift 5.0
-    )
+    parts = wan21_i2v_parts(
+        seed, lambda: _transformer(in_channels=36, out_channels=16, image_dim=8,
+                                   added_kv_proj_dim=24,
+                                   pos_embed_seq_len=2 * 17 if flf2v else None), flf2v=flf2v)
+    # SkyReels-V2 I2V: flow_shift 5.0
+    return SkyReelsV2ImageToVideoPipeline(scheduler=wan_scheduler(flow_shift=5.0), **parts)
 
 
 def build_skyreels_flf2v(seed: int) -> Any:

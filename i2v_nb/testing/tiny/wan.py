@@ -10,7 +10,7 @@ from typing import Any
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
 
 __all__ = ["build_wan", "build_wan_ti2v", "build_wan_a14b", "build_wan_flf2v", "wan21_vae",
-           "wan_scheduler", "clip_image_encoder"]
+           "wan_scheduler", "clip_image_encoder", "wan21_i2v_parts"]
 
 
 def _wan_transformer(*, in_channels: int, out_channels: int, image_dim: int | None,
@@ -74,30 +74,43 @@ def clip_image_encoder() -> tuple[Any, Any]:
     return encoder, CLIPImageProcessor(crop_size=32, size=32)
 
 
-def build_wan(seed: int) -> Any:
-    """The Wan 2.1 I2V twin: CLIP image encoder, 8x/4x VAE with z_dim 16."""
+def wan21_i2v_parts(seed: int, make_transformer: Any, *, flf2v: bool = False) -> dict[str, Any]:
+    """The components every Wan 2.1 I2V-layout twin shares (Wan 2.1 I2V and FLF2V, SkyReels-V2
+    I2V and FLF2V), seeded in one order: the 8x/4x VAE (``seed``), the transformer
+    ``make_transformer()`` makes (``seed + 1``), the CLIP image encoder (``seed + 2``) and the T5
+    text encoder (``seed + 3``). ``flf2v``: the image embedder's positions for the first and the
+    last frame's CLIP tokens drawn at random (trained in the real checkpoints; zeros would hide
+    them)."""
     import torch
-    from diffusers import WanImageToVideoPipeline
 
     torch.manual_seed(seed)
     vae = wan21_vae()
     torch.manual_seed(seed + 1)
-    # in = noise (16) + mask (4 = temporal compression) + image latents (16), as Wan 2.1 I2V.
-    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=8)
+    transformer = make_transformer()
+    if flf2v:
+        with torch.no_grad():
+            transformer.condition_embedder.image_embedder.pos_embed.normal_(std=0.5)
     torch.manual_seed(seed + 2)
     image_encoder, image_processor = clip_image_encoder()
     tokenizer = t5_tokenizer()
     torch.manual_seed(seed + 3)
     text_encoder = tiny_t5(len(tokenizer))
-    return WanImageToVideoPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        vae=vae,
-        scheduler=wan_scheduler(),
-        image_processor=image_processor,
-        image_encoder=image_encoder,
-        transformer=transformer,
-    )
+    return dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae,
+                image_processor=image_processor, image_encoder=image_encoder,
+                transformer=transformer)
+
+
+def build_wan(seed: int, *, flf2v: bool = False) -> Any:
+    """The Wan 2.1 I2V twin: CLIP image encoder, 8x/4x VAE with z_dim 16. ``flf2v``: the FLF2V
+    twin (:func:`build_wan_flf2v`)."""
+    from diffusers import WanImageToVideoPipeline
+
+    # in = noise (16) + mask (4 = temporal compression) + image latents (16), as Wan 2.1 I2V;
+    # FLF2V learns positions for the first and the last frame's CLIP tokens (2 x 17, as 2 x 257)
+    extra = {"pos_embed_seq_len": 2 * 17} if flf2v else {}
+    parts = wan21_i2v_parts(seed, lambda: _wan_transformer(in_channels=36, out_channels=16,
+                                                           image_dim=8, **extra), flf2v=flf2v)
+    return WanImageToVideoPipeline(scheduler=wan_scheduler(), **parts)
 
 
 def build_wan_ti2v(seed: int) -> Any:
@@ -171,27 +184,4 @@ def build_wan_a14b(seed: int) -> Any:
 def build_wan_flf2v(seed: int) -> Any:
     """The Wan 2.1 FLF2V twin: as Wan 2.1 I2V, with the image embedder's learned positions for
     the first and the last frame's CLIP tokens (``pos_embed_seq_len`` = 2 x 17, as 2 x 257)."""
-    import torch
-    from diffusers import WanImageToVideoPipeline
-
-    torch.manual_seed(seed)
-    vae = wan21_vae()
-    torch.manual_seed(seed + 1)
-    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=8,
-                                   pos_embed_seq_len=2 * 17)
-    with torch.no_grad():  # the real checkpoint's positions are trained; zeros would hide them
-        transformer.condition_embedder.image_embedder.pos_embed.normal_(std=0.5)
-    torch.manual_seed(seed + 2)
-    image_encoder, image_processor = clip_image_encoder()
-    tokenizer = t5_tokenizer()
-    torch.manual_seed(seed + 3)
-    text_encoder = tiny_t5(len(tokenizer))
-    return WanImageToVideoPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        vae=vae,
-        scheduler=wan_scheduler(),
-        image_processor=image_processor,
-        image_encoder=image_encoder,
-        transformer=transformer,
-    )
+    return build_wan(seed, flf2v=True)
