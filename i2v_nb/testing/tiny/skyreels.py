@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
-from i2v_nb.testing.tiny.wan import wan21_i2v_parts, wan21_vae, wan_scheduler
+from i2v_nb.testing.tiny.wan import (
+    TINY_WAN_TRANSFORMER,
+    wan21_i2v_parts,
+    wan21_vae,
+    wan_scheduler,
+)
 
 __all__ = ["build_skyreels", "build_skyreels_flf2v", "build_skyreels_df"]
 
@@ -19,19 +24,7 @@ __all__ = ["build_skyreels", "build_skyreels_flf2v", "build_skyreels_df"]
 def _transformer(**config: Any) -> Any:
     from diffusers import SkyReelsV2Transformer3DModel
 
-    return SkyReelsV2Transformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        text_dim=32,
-        freq_dim=32,
-        ffn_dim=32,
-        num_layers=1,
-        cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
-        **config,
-    )
+    return SkyReelsV2Transformer3DModel(**TINY_WAN_TRANSFORMER, **config)
 
 
 def build_skyreels(seed: int, *, flf2v: bool = False) -> Any:

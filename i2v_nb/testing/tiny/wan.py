@@ -10,29 +10,24 @@ from typing import Any
 from i2v_nb.testing.tiny.text import t5_tokenizer, tiny_t5
 
 __all__ = ["build_wan", "build_wan_ti2v", "build_wan_a14b", "build_wan_flf2v", "wan21_vae",
-           "wan_scheduler", "clip_image_encoder", "wan21_i2v_parts"]
+           "wan_scheduler", "clip_image_encoder", "wan21_i2v_parts", "TINY_WAN_TRANSFORMER"]
+
+
+#: The shrunk Wan 2.1 transformer (1 layer, 2 x 12 heads), shared by the SkyReels-V2 twins, which
+#: are built on the same architecture.
+TINY_WAN_TRANSFORMER: dict[str, Any] = dict(
+    patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, text_dim=32, freq_dim=32,
+    ffn_dim=32, num_layers=1, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+    rope_max_seq_len=32)
 
 
 def _wan_transformer(*, in_channels: int, out_channels: int, image_dim: int | None,
                      pos_embed_seq_len: int | None = None) -> Any:
     from diffusers import WanTransformer3DModel
 
-    return WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        text_dim=32,
-        freq_dim=32,
-        ffn_dim=32,
-        num_layers=1,
-        cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
-        image_dim=image_dim,
-        pos_embed_seq_len=pos_embed_seq_len,
-    )
+    return WanTransformer3DModel(**TINY_WAN_TRANSFORMER, in_channels=in_channels,
+                                 out_channels=out_channels, image_dim=image_dim,
+                                 pos_embed_seq_len=pos_embed_seq_len)
 
 
 def wan_scheduler(flow_shift: float = 3.0) -> Any:
