@@ -14,6 +14,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module of tiny twins (on a shared 2-core machine more threads only
+    spin), with the diffusers backend's cached pipeline unloaded before and after."""
+    import torch
+
+    from i2v_nb.synthesis import diffusers_backend
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    diffusers_backend.unload_pipeline()
+    yield
+    torch.set_num_threads(threads)
+    diffusers_backend.unload_pipeline()
+
+
 @pytest.fixture(autouse=True)
 def _work_in_tmp(tmp_path, monkeypatch):
     """Every test runs in its own temporary folder so nothing lands in the repository."""

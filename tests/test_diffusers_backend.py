@@ -21,19 +21,10 @@ from i2v_nb.synthesis import memory
 from i2v_nb.synthesis.registry import get_model, models
 from tests.conftest import smooth_image
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 TINY = [m.name for m in models() if m.is_tiny]
 PROMPT = "a cat walks, slow zoom in"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread_and_unload():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: threads only add overhead on a shared machine
-    yield
-    torch.set_num_threads(threads)
-    backend.unload_pipeline()
 
 
 @pytest.fixture(scope="module")

@@ -232,29 +232,22 @@ def test_extend_into_a_history_records_the_parent(tmp_path, pan_clip):
 # --- LTX's latent upsampler -------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_ltx_latent_upsampler_on_its_tiny_twin():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        image = data.astronaut()[::8, ::8][:32, :32]
-        clip = i2v_nb.generate(image, "a slow pan", model="tiny-ltx-condition", seed=3)
-        assert clip.num_frames % 8 == 1 and clip.height % 32 == 0
-        big = i2v_nb.upscale(clip, scale=2, method="ltx")
-        assert big.frames.shape == (clip.num_frames, 2 * clip.height, 2 * clip.width, 3)
-        assert big.metadata["upscaled"]["method"].startswith("ltx latent upsampler")
-        assert big.metadata["upscaled"]["model"] == "tiny-ltx-condition"
-        again = i2v_nb.upscale(clip, scale=2, method="ltx")
-        assert np.array_equal(big.frames, again.frames)  # seeded: the same result
-        # auto keeps Lanczos without a GPU; a model without the capability is refused
-        assert i2v_nb.upscale(clip, scale=2).metadata["upscaled"]["method"] == "lanczos"
-        with pytest.raises(ParameterError, match="upsample"):
-            i2v_nb.upscale(clip, scale=2, method="ltx", model="tiny-wan")
-        with pytest.raises(ParameterError, match="8k\\+1"):
-            i2v_nb.upscale(i2v_nb.Clip(clip.frames[:8], fps=clip.fps, metadata=clip.metadata),
-                           method="ltx")
-        with pytest.raises(ParameterError, match="scale=2"):
-            i2v_nb.upscale(clip, scale=3, method="ltx")
-    finally:
-        torch.set_num_threads(threads)
+def test_ltx_latent_upsampler_on_its_tiny_twin(one_torch_thread):
+    image = data.astronaut()[::8, ::8][:32, :32]
+    clip = i2v_nb.generate(image, "a slow pan", model="tiny-ltx-condition", seed=3)
+    assert clip.num_frames % 8 == 1 and clip.height % 32 == 0
+    big = i2v_nb.upscale(clip, scale=2, method="ltx")
+    assert big.frames.shape == (clip.num_frames, 2 * clip.height, 2 * clip.width, 3)
+    assert big.metadata["upscaled"]["method"].startswith("ltx latent upsampler")
+    assert big.metadata["upscaled"]["model"] == "tiny-ltx-condition"
+    again = i2v_nb.upscale(clip, scale=2, method="ltx")
+    assert np.array_equal(big.frames, again.frames)  # seeded: the same result
+    # auto keeps Lanczos without a GPU; a model without the capability is refused
+    assert i2v_nb.upscale(clip, scale=2).metadata["upscaled"]["method"] == "lanczos"
+    with pytest.raises(ParameterError, match="upsample"):
+        i2v_nb.upscale(clip, scale=2, method="ltx", model="tiny-wan")
+    with pytest.raises(ParameterError, match="8k\\+1"):
+        i2v_nb.upscale(i2v_nb.Clip(clip.frames[:8], fps=clip.fps, metadata=clip.metadata),
+                       method="ltx")
+    with pytest.raises(ParameterError, match="scale=2"):
+        i2v_nb.upscale(clip, scale=3, method="ltx")

@@ -14,16 +14,6 @@ from i2v_nb.synthesis.preview.keyframes import align_views, render_through, view
 PHOTO = data.astronaut()
 
 
-@pytest.fixture
-def one_torch_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def crop(x: float, y: int = 100, w: int = 192, h: int = 128) -> np.ndarray:
     import cv2
 

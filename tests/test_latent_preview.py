@@ -238,20 +238,9 @@ def test_every_registered_family_has_a_layout_and_factors():
 TINY = [m.name for m in models() if m.is_tiny]
 
 
-@pytest.fixture(scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    from i2v_nb.synthesis import diffusers_backend
-
-    diffusers_backend.unload_pipeline()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", TINY)
-def test_every_tiny_twin_delivers_step_previews(name, _one_thread):
+def test_every_tiny_twin_delivers_step_previews(name, one_torch_thread):
     """generate(..., previews=True) gives progress a (H, W, 3) uint8 preview at every step, for
     every family (LTX's packed tokens included); twins whose latents have their real model's
     channel count (SVD 4, Wan 2.1 16, Wan 2.2 48) get the colour projection."""

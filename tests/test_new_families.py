@@ -19,20 +19,11 @@ from i2v_nb.synthesis.registry import get_model
 from i2v_nb.testing import TINY_DEFAULTS, TINY_NEEDS, TINY_PIPELINE_CLASSES, tiny_pipeline
 from tests.conftest import smooth_image
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 NEW = ["tiny-wan-a14b", "tiny-wan-flf2v", "tiny-ltx-condition", "tiny-cogvideox15",
        "tiny-hunyuan15", "tiny-skyreels", "tiny-skyreels-flf2v", "tiny-skyreels-df"]
 PROMPT = "a cat walks, slow zoom in"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread_and_unload():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    backend.unload_pipeline()
 
 
 @pytest.fixture(scope="module")

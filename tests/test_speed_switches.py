@@ -32,21 +32,11 @@ from i2v_nb.synthesis.speed import SPEED_SWITCHES, check_speed_options, torchao_
 from i2v_nb.testing.deep import count_layer_calls, deep_twin
 from tests.conftest import smooth_image
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = smooth_image(48, 64, seed=3)
 STEPS = 8
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread_and_unload():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    backend.unload_pipeline()
-    yield
-    torch.set_num_threads(threads)
-    backend.unload_pipeline()
 
 
 @pytest.fixture

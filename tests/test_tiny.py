@@ -18,7 +18,7 @@ from i2v_nb.testing import (
     tiny_pipeline,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 # The first round's families; the ones added for issue 13 (HunyuanVideo 1.5 takes no size and
 # no step callback, the FLF2V twins need a last frame) are checked in test_new_families.py.
@@ -57,15 +57,6 @@ def _latent_shape(family: str) -> tuple[int, ...]:
     if family == "framepack":  # (B, C, F, H, W): one window of latent_window_size latent frames
         return (1, 4, d["latent_window_size"], h // 8, w // 8)
     raise AssertionError(family)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: twins are tiny, and on a shared 2-core machine more threads only spin."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture()
