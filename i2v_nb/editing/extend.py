@@ -26,7 +26,6 @@ no zoom or shift.
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -83,15 +82,12 @@ def extend(clip: Any, prompt: str | None = None, *, seconds: float | None = None
         ParameterError: bad lengths, or a clip without frames; errors of
             :func:`~i2v_nb.generate` for the continuation.
     """
-    from i2v_nb.clip import Clip
     from i2v_nb.editing.color import color_match as match, lab_stats
+    from i2v_nb.editing.lineage import child_clip, clip_input
     from i2v_nb.synthesis import generate, get_model
+    from i2v_nb.synthesis.generate import as_history
 
-    if not hasattr(clip, "frames") or not hasattr(clip, "fps"):
-        raise ParameterError(f"expected a Clip to extend, got {type(clip).__name__}")
-    frames = np.asarray(clip.frames)
-    meta = dict(getattr(clip, "metadata", None) or {})
-    fps = float(clip.fps)
+    frames, fps, meta = clip_input(clip, "extend")
     add = _added_frames(seconds, num_frames, fps)
     preset = get_model(model or meta.get("model") or "preview")
     carried = {k: v for k, v in (meta.get("params") or {}).items()
@@ -131,19 +127,13 @@ def extend(clip: Any, prompt: str | None = None, *, seconds: float | None = None
     else:  # pragma: no cover - MAX_SEGMENTS model calls were not enough
         raise ParameterError(f"extending by {add} frames needs more than {MAX_SEGMENTS} "
                              f"segments of {preset.name}; extend by less at a time")
-    out_meta = {k: v for k, v in meta.items() if k != "history_id"}
-    if meta.get("history_id"):
-        out_meta["parent"] = meta["history_id"]
     before = meta.get("segments") or [{"start": 0, "stop": len(frames),
                                        "prompt": meta.get("prompt", ""), "seed": meta.get("seed"),
                                        "model": meta.get("model"), "color_shift": 0.0}]
-    out_meta["segments"] = list(before) + segments  # a chain keeps its earlier segments
-    out_meta["extended"] = {"added_frames": add, "color_match": bool(color_match)}
-    joined = Clip(np.concatenate(parts), fps=fps, source=getattr(clip, "source", None),
-                  metadata=out_meta)
-    if history is not None:
-        from i2v_nb.history import History
-
-        store = history if isinstance(history, History) else History(os.fspath(history))
+    meta["segments"] = list(before) + segments  # a chain keeps its earlier segments
+    joined = child_clip(clip, np.concatenate(parts), meta, "extended",
+                        {"added_frames": add, "color_match": bool(color_match)}, fps=fps)
+    store = as_history(history)
+    if store is not None:
         joined.metadata["history_id"] = store.add(joined)
     return joined

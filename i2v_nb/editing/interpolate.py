@@ -87,7 +87,12 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
         ParameterError: both or neither usable ``factor``/``fps``, a rate not above the clip's.
         GenerationStopped: ``stop`` was set.
     """
-    frames, in_fps = _frames_and_fps(clip)
+    from i2v_nb.editing.lineage import child_clip, clip_input
+
+    frames, in_fps, meta = clip_input(clip, "interpolate")
+    if len(frames) < 2:
+        raise ParameterError("a clip of one frame has nothing to interpolate between; "
+                             "generate at least two frames")
     if factor is not None and fps is not None:
         raise ParameterError("give factor= or fps=, not both (e.g. factor=2, or fps=24)")
     if fps is None:
@@ -116,7 +121,10 @@ def interpolate(clip: Any, factor: int | None = None, *, fps: float | None = Non
         close()
     if len(times) and abs(times[-1] - (len(frames) - 1)) < 1e-6:
         out[-1] = frames[-1]
-    return _wrap(clip, out, in_fps, out_fps, preset)
+    return child_clip(clip, out, meta, "interpolated",
+                      {"from_fps": in_fps, "to_fps": out_fps,
+                       "method": f"flow (DIS {preset}, bidirectional, occlusion-aware)"},
+                      fps=out_fps)
 
 
 def _fill(frames: np.ndarray, times: np.ndarray, out: np.ndarray, preset: str,
@@ -141,29 +149,3 @@ def _fill(frames: np.ndarray, times: np.ndarray, out: np.ndarray, preset: str,
                 out[j] = f
         k += 1
         report(k, pairs)
-
-
-def _wrap(clip: Any, out: np.ndarray, in_fps: float, out_fps: float, preset: str):
-    from i2v_nb.clip import Clip
-
-    meta = dict(getattr(clip, "metadata", None) or {})
-    parent = meta.get("history_id")
-    meta.pop("history_id", None)
-    meta["interpolated"] = {"from_fps": in_fps, "to_fps": out_fps,
-                            "method": f"flow (DIS {preset}, bidirectional, occlusion-aware)"}
-    if parent:
-        meta["parent"] = parent
-    return Clip(out, fps=out_fps, source=getattr(clip, "source", None), metadata=meta)
-
-
-def _frames_and_fps(clip: Any) -> tuple[np.ndarray, float]:
-    from i2v_nb._media import as_frames
-
-    if not hasattr(clip, "frames") or not hasattr(clip, "fps"):
-        raise ParameterError(f"expected a Clip (frames and fps), got {type(clip).__name__}; "
-                             "wrap frames as i2v_nb.Clip(frames, fps=...)")
-    frames = as_frames(clip.frames)
-    if len(frames) < 2:
-        raise ParameterError("a clip of one frame has nothing to interpolate between; "
-                             "generate at least two frames")
-    return frames, float(clip.fps)

@@ -80,8 +80,6 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
             sharpening outside [0, 1].
         GenerationStopped: ``stop`` was set.
     """
-    from i2v_nb.clip import Clip
-
     if method not in METHODS:
         raise ParameterError(f"method={method!r} is not one of {', '.join(METHODS)}")
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) \
@@ -90,10 +88,9 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
     if isinstance(sharpen, bool) or not isinstance(sharpen, (int, float)) \
             or not 0.0 <= float(sharpen) <= 1.0:
         raise ParameterError(f"sharpen={sharpen!r} must be from 0 (none) to 1")
-    if not hasattr(clip, "frames") or not hasattr(clip, "fps"):
-        raise ParameterError(f"expected a Clip (frames and fps), got {type(clip).__name__}")
-    frames = np.asarray(clip.frames)
-    meta = dict(getattr(clip, "metadata", None) or {})
+    from i2v_nb.editing.lineage import child_clip, clip_input
+
+    frames, _fps, meta = clip_input(clip, "upscale")
     method = _pick_method(method, model or meta.get("model"))
     if method == "ltx":
         return _ltx(clip, frames, scale, model or meta.get("model"), meta, progress, stop)
@@ -119,12 +116,9 @@ def upscale(clip: Any, scale: float = 2, *, method: str = "auto", sharpen: float
             report(i + 1, len(frames))
     finally:
         close()
-    parent = meta.pop("history_id", None)
-    meta["upscaled"] = {"scale": float(scale), "method": "lanczos", "sharpen": float(sharpen),
-                        "from_size": [w, h], "to_size": [width, height]}
-    if parent:
-        meta["parent"] = parent
-    return Clip(out, fps=clip.fps, source=getattr(clip, "source", None), metadata=meta)
+    return child_clip(clip, out, meta, "upscaled",
+                      {"scale": float(scale), "method": "lanczos", "sharpen": float(sharpen),
+                       "from_size": [w, h], "to_size": [width, height]})
 
 
 def _pick_method(method: str, model: str | None) -> str:
@@ -146,8 +140,8 @@ def _pick_method(method: str, model: str | None) -> str:
 
 def _ltx(clip: Any, frames: np.ndarray, scale: float, model: str | None, meta: dict,
          progress: Any, stop: Any):
-    from i2v_nb.clip import Clip
     from i2v_nb.editing.budget import check_output
+    from i2v_nb.editing.lineage import child_clip
     from i2v_nb.synthesis import get_model
     from i2v_nb.synthesis.diffusers_backend.upsample import check_upsample_input, latent_upsample
 
@@ -168,10 +162,7 @@ def _ltx(clip: Any, frames: np.ndarray, scale: float, model: str | None, meta: d
     out = latent_upsample(frames, preset, seed=int(meta.get("seed") or 0))
     if callable(progress):
         progress(len(frames), len(frames), None)
-    parent = meta.pop("history_id", None)
-    meta["upscaled"] = {"scale": 2.0, "method": f"ltx latent upsampler ({preset.upsampler[1]})",
-                        "model": preset.name, "from_size": [w, h],
-                        "to_size": [int(out.shape[2]), int(out.shape[1])]}
-    if parent:
-        meta["parent"] = parent
-    return Clip(out, fps=clip.fps, source=getattr(clip, "source", None), metadata=meta)
+    return child_clip(clip, out, meta, "upscaled",
+                      {"scale": 2.0, "method": f"ltx latent upsampler ({preset.upsampler[1]})",
+                       "model": preset.name, "from_size": [w, h],
+                       "to_size": [int(out.shape[2]), int(out.shape[1])]})

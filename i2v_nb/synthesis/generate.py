@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.synthesis.preset import ModelPreset
     from i2v_nb.synthesis.request import ProgressFn
 
-__all__ = ["generate", "generate_many", "default_model", "cuda_available", "resolve_model"]
+__all__ = ["generate", "generate_many", "default_model", "cuda_available", "resolve_model",
+           "as_history"]
 
 
 def cuda_available() -> bool:
@@ -97,7 +98,13 @@ def _backend_for(preset: ModelPreset) -> Backend:
     return get_backend(preset.backend)
 
 
-def _as_history(history: History | str | os.PathLike | None) -> History | None:
+def as_history(history: History | str | os.PathLike | None) -> History | None:
+    """A ``history=`` argument as a :class:`~i2v_nb.history.History` (a folder path opens one;
+    ``None`` stays ``None``).
+
+    Raises:
+        ParameterError: neither a History nor a path.
+    """
     if history is None or hasattr(history, "add"):
         return history
     if isinstance(history, (str, os.PathLike)):
@@ -214,7 +221,7 @@ def generate(image: Any, prompt: str | MotionSpec | None = "", *,
     t0 = time.perf_counter()
     # 1. every check that needs no image, before any work (no download, no decoding, no model)
     seed = _check_seed(seed)
-    history = _as_history(history)
+    history = as_history(history)
     if stop is None:
         stop = threading.Event()
     from i2v_nb._progress import check_progress, progress_reporter
@@ -426,7 +433,7 @@ def generate_many(image: Any, prompts: str | MotionSpec | Iterable[str | MotionS
     for s in seed_list:
         _check_seed(s)
     if "history" in params:
-        params["history"] = _as_history(params["history"])
+        params["history"] = as_history(params["history"])
     source = load_image(image)
     clips: list[Clip] = []
     total = len(prompt_list) * len(seed_list)
