@@ -107,7 +107,7 @@ def extend(clip: Any, prompt: str | None = None, *, seconds: float | None = None
             break
         count = min(want + 1, preset.max_frames)
         count = max(count, preset.min_frames)
-        count = preset.snap_frames(count) if hasattr(preset, "snap_frames") else count
+        count = preset.snap_frames(count)
         seg = generate(last, text, model=preset, seed=seed, width=w, height=h,
                        num_frames=count, progress=progress, stop=stop, **call)
         new = seg.frames[1:1 + want]
