@@ -10,13 +10,36 @@ import numpy as np
 
 from i2v_nb.diagnostics.ranking import RANK_SCORES, score_errors, tied_with_best
 
-__all__ = ["ClipComparison", "compare_clips", "RANK_SCORES", "FLAG_PENALTY", "CAMERA_PENALTY"]
+__all__ = ["ClipComparison", "compare_clips", "overall_score", "RANK_SCORES", "FLAG_PENALTY",
+           "CAMERA_PENALTY"]
 
 #: Subtracted from ``overall`` per flag.
 FLAG_PENALTY = 0.05
 #: Subtracted from ``overall`` when a take's prompt asked for a camera move it does not show (a
 #: clip that barely moves is not the best take of a "pan").
 CAMERA_PENALTY = 0.05
+
+
+def overall_score(report: Any, prompt: Any = None) -> tuple[float, bool | None]:
+    """``(overall, camera_ok)`` of one take, the one rule every ranking uses:
+    ``mean(RANK_SCORES) − FLAG_PENALTY · flags − CAMERA_PENALTY`` if the prompt asked for a
+    camera move the clip does not show (``camera_ok`` False; None when no move was asked or no
+    prompt is known).
+
+    Args:
+        report: a :class:`~i2v_nb.diagnostics.ContinuityReport`.
+        prompt: the take's prompt (a str), or None.
+    """
+    from i2v_nb.diagnostics.camera import check_camera
+
+    camera_ok = None
+    if isinstance(prompt, str) and prompt.strip():
+        check = check_camera(report, prompt)
+        camera_ok = bool(check.ok) if check.requested is not None else None
+    s = report.scores
+    overall = (float(np.nanmean([s[k] for k in RANK_SCORES])) - FLAG_PENALTY * len(report.flags)
+               - (CAMERA_PENALTY if camera_ok is False else 0.0))
+    return overall, camera_ok
 
 
 @dataclass
@@ -150,7 +173,6 @@ def compare_clips(clips: Any, *, reference: Any = None, names: list[str] | None 
     """
     import pandas as pd
 
-    from i2v_nb.diagnostics.camera import check_camera
     from i2v_nb.diagnostics.report import continuity_report
     from i2v_nb.errors import ParameterError, VideoInputError
 
@@ -186,12 +208,7 @@ def compare_clips(clips: Any, *, reference: Any = None, names: list[str] | None 
         s = rep.scores
         errs = (score_errors(rep.per_frame, resamples=resamples, seed=seed) if resamples > 0
                 else dict.fromkeys((*RANK_SCORES, "mean"), nan))
-        camera_ok = None
-        if isinstance(prompt, str) and prompt.strip():
-            check = check_camera(rep, prompt)
-            camera_ok = bool(check.ok) if check.requested is not None else None
-        overall = (float(np.nanmean([s[k] for k in RANK_SCORES])) - FLAG_PENALTY * len(rep.flags)
-                   - (CAMERA_PENALTY if camera_ok is False else 0.0))
+        overall, camera_ok = overall_score(rep, prompt)
         scores = {}
         for k in RANK_SCORES:
             scores[k] = s[k]

@@ -61,19 +61,12 @@ def clip_scores(clip: Any, prompt: str = "") -> dict[str, Any]:
     >>> sorted(s)[:4], s["camera_ok"], 0.9 < s["temporal_flickering"] <= 1
     (['camera_motion', 'camera_ok', 'dynamic_degree', 'flags'], None, True)
     """
-    import numpy as np
-
-    from i2v_nb.diagnostics import check_camera, continuity_report
-    from i2v_nb.diagnostics.compare import CAMERA_PENALTY, FLAG_PENALTY, RANK_SCORES
+    from i2v_nb.diagnostics import continuity_report
+    from i2v_nb.diagnostics.compare import overall_score
 
     report = continuity_report(clip)
     s = report.scores
-    camera_ok = None
-    if prompt.strip():
-        check = check_camera(report, prompt)
-        camera_ok = bool(check.ok) if check.requested is not None else None
-    overall = (float(np.nanmean([s[k] for k in RANK_SCORES])) - FLAG_PENALTY * len(report.flags)
-               - (CAMERA_PENALTY if camera_ok is False else 0.0))
+    overall, camera_ok = overall_score(report, prompt)
     out: dict[str, Any] = {k: float(s[k]) for k in SCORES if k in s}
     out.update(overall=overall, flags=len(report.flags), camera_motion=report.camera_motion,
                camera_ok=camera_ok)
