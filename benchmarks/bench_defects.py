@@ -13,10 +13,12 @@ from their start on), and, for a local defect whose flag carries a ``box``, over
 
 Prints recall per class and strength, the flags raised at a missed defect under another kind,
 how late gradual defects are found, box overlap once flags carry boxes, the false flags on the
-clean clips (every one, with its reason) and the run time.
+clean clips (every one, with its reason) and the run time. With ``--effects``, also the false
+flags on clean clips whose prompts add effects (waves, wind, rain, drifting clouds, hair), which
+move parts of the frame by themselves.
 
     .venv/bin/python benchmarks/bench_defects.py [--quick] [--seed 0] [--classes flash,stutter]
-        [--levels weak,medium] [--misses]
+        [--levels weak,medium] [--misses] [--effects]
 """
 
 from __future__ import annotations
@@ -41,6 +43,16 @@ MOVES = {
     "tilt": "slow tilt up",
     "loop": "slow pan right, seamless loop",
 }
+#: ``--effects``: clean clips with effects as well as camera moves, for false flags only (the
+#: camera-only clips above are where defects are planted; these add what a clip moves by itself).
+EFFECT_PROMPTS = (
+    "slow zoom in on the subject, gentle waves, clouds drifting",
+    "slow orbit around the subject, gentle waves",
+    "slow pan right, wind in the trees",
+    "dolly in, rain falling",
+    "zoom out, hair moving in the wind",
+    "slow zoom in, water ripples",
+)
 QUICK_PHOTOS = ("chelsea", "lake")
 QUICK_MOVES = ("static", "slow_pan", "zoom_in", "loop")
 
@@ -210,6 +222,31 @@ def print_result(res: BenchResult, *, levels, misses: bool = False) -> None:
                       + (f"  (near: {', '.join(o.near)})" if o.near else ""))
 
 
+def effect_false_flags(photos, *, width: int, height: int, num_frames: int) -> int:
+    """Report on clean clips of each photo × :data:`EFFECT_PROMPTS`, at ``width × height`` and
+    ``num_frames`` and at 256×170 with 16 frames; print every flag (all false) and return how
+    many there were."""
+    import i2v_nb
+
+    sizes = [(width, height, num_frames), (256, 170, 16)]
+    count, clips, flagged = 0, 0, 0
+    lines = []
+    for photo in photos:
+        image = i2v_nb.sample_image(photo)
+        for prompt in EFFECT_PROMPTS:
+            for w, h, n in sizes:
+                clip = i2v_nb.generate(image, prompt, seed=0, num_frames=n, width=w, height=h)
+                flags = i2v_nb.continuity_report(clip).flags
+                clips += 1
+                flagged += bool(flags)
+                count += len(flags)
+                lines += [f"  {photo}/{prompt} ({w}x{h}, {n} frames): {f}" for f in flags]
+    print(f"\nfalse flags on clean clips with effects: {count} in {flagged} of {clips} clips "
+          f"({len(photos)} photos × {len(EFFECT_PROMPTS)} prompts × {len(sizes)} sizes)")
+    print("\n".join(lines))
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     from i2v_nb.testing import DEFECT_KINDS, LEVELS
 
@@ -223,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="192x128", help="clip size WxH")
     ap.add_argument("--frames", type=int, default=24)
     ap.add_argument("--misses", action="store_true", help="list every missed defect")
+    ap.add_argument("--effects", action="store_true",
+                    help=f"also count false flags on {len(EFFECT_PROMPTS)} prompts with effects "
+                         "per photo (waves, wind, rain, clouds, hair), at the clip size and at "
+                         "256x170 with 16 frames")
     args = ap.parse_args(argv)
     kinds = [k.strip() for k in args.classes.split(",") if k.strip()] or list(DEFECT_KINDS)
     levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
@@ -238,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{t_clips:.1f} s; defect seed {args.seed}; {os.cpu_count()} CPUs")
     res = run_benchmark(clips, kinds=kinds, levels=levels, seed=args.seed)
     print_result(res, levels=levels, misses=args.misses)
+    if args.effects:
+        effect_false_flags(photos, width=width, height=height, num_frames=args.frames)
     total = time.perf_counter() - t0
     print(f"\nrun time {total:.1f} s: {res.reports} reports, "
           f"{1000 * res.seconds / max(res.reports, 1):.0f} ms each (planting included)")

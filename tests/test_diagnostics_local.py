@@ -166,6 +166,59 @@ def test_colour_cast_creeping_in_is_found_from_where_it_starts():
     assert rep.per_frame["color_shift_recent"].iloc[-1] > 2.0
 
 
+@pytest.mark.parametrize("prompt,photo", [("slow pan left", "chelsea"),
+                                          ("static camera", "coffee")])
+def test_region_swelling_to_1_3_times_is_a_morph_with_its_region_and_start(prompt, photo):
+    from i2v_nb.testing.defects import plant_morph
+
+    frames, source = clean(prompt, photo)
+    planted, truth = plant_morph(frames, scale=1.3, start=8, seed=3)
+    rep = report(planted, source)
+    morphs = [f for f in rep.flags if f.kind == "morph"]
+    assert len(morphs) == 1, [str(f) for f in rep.flags]
+    flag = morphs[0]
+    assert overlaps(flag.box, truth.box), (flag.box, truth.box)
+    assert 7 <= flag.frame <= 14 and flag.last == T - 1  # the swell is found from where it starts
+    assert flag.value >= 0.06
+    words = region_words(flag.box, width=W, height=H)
+    assert flag.explain().startswith(f"a region in {words} swells from about frame {flag.frame}")
+    assert report(frames, source).flags == []
+    fig = rep.show_flag(rep.flags.index(flag))  # frames 0, start, last and the swell map
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:3] == ["frame 0", f"frame {flag.frame} (flagged)", f"frame {T - 1} (flagged)"]
+    assert titles[3] == f"swell, frame 0→{T - 1}"
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("prompt", ["dolly in", "zoom out", "slow orbit left", "fast tilt down",
+                                    "wind blowing through the trees"])
+def test_moves_that_stretch_one_way_or_scale_the_whole_frame_are_no_morph(prompt):
+    from i2v_nb.diagnostics.shape import MORPH_MIN, morph_flags, swell_map
+
+    frames, _ = clean(prompt)
+    assert float(swell_map(frames).max()) < MORPH_MIN
+    assert morph_flags(frames) == []
+
+
+def test_swell_is_positive_only_where_a_region_stretches_every_way_beyond_its_surroundings():
+    from i2v_nb.diagnostics.shape import swell
+
+    yy, xx = np.mgrid[0:96, 0:96].astype(np.float32)
+    bump = np.exp(-((xx - 48) ** 2 + (yy - 48) ** 2) / 300).astype(np.float32)
+    ok = np.ones((96, 96), bool)
+    both = swell(np.dstack([0.2 * (xx - 48) * bump, 0.2 * (yy - 48) * bump]), ok)
+    one_way = swell(np.dstack([0.2 * (xx - 48) * bump, 0 * yy]), ok)  # a stretch along x only
+    zoom = swell(np.dstack([0.1 * (xx - 48), 0.1 * (yy - 48)]), ok)  # the whole frame scales
+    assert both[48, 48] > 0.1
+    assert np.nanmax(one_way) < 0.01 and np.nanmax(zoom) < 0.01
+    half = ok.copy()
+    half[:, :40] = False  # unmeasured pixels, and pixels with too little measured around them
+    e = swell(np.dstack([0.2 * (xx - 48) * bump, 0.2 * (yy - 48) * bump]), half)
+    assert np.isnan(e[:, :40]).all() and np.isnan(e[48, 45]) and e[48, 50] > 0.05
+
+
 def test_motion_that_turns_back_is_a_reversal_but_a_seamless_loop_is_not():
     frames, source = clean("fast pan right")
     planted = np.concatenate([frames[:14], frames[7:13][::-1]])  # plays back from frame 14 on

@@ -19,6 +19,8 @@ one:
 * :mod:`~i2v_nb.diagnostics.local` — local flags with a region: artefacts, blur, a part of the
   frame that freezes;
 * :mod:`~i2v_nb.diagnostics.gradual` — gradual flags: colour drift (CIELAB), motion reversal;
+* :mod:`~i2v_nb.diagnostics.shape` — ``morph_flags``, ``swell_map``: a region that swells
+  beyond its surroundings (a part of the subject morphing);
 * :mod:`~i2v_nb.diagnostics.words` — where on the frame and which colour, in words;
 * :mod:`~i2v_nb.diagnostics.camera` — ``dominant_camera_motion``, ``check_camera``;
 * :mod:`~i2v_nb.diagnostics.report` — ``continuity_report``, ``ContinuityReport``;

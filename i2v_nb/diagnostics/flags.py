@@ -62,7 +62,7 @@ class Flag:
         kind: ``"cut"``, ``"jump"``, ``"flash"``, ``"glitch"``, ``"flicker"``, ``"freeze"``,
             ``"identity_loss"`` (whole frame); ``"artefact"``, ``"blur"``,
             ``"partial_freeze"`` (a region, see ``box``); ``"color_drift"``,
-            ``"motion_reversal"`` (gradual).
+            ``"motion_reversal"`` (gradual); ``"morph"`` (gradual, a region).
         metric: the per-frame column or map that tripped.
         value: that metric's value at ``frame``.
         z: its robust z-score (``nan`` where the rule is not a z-score rule).

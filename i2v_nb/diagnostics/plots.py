@@ -175,7 +175,9 @@ def _outline(ax, box, colour: str) -> None:
 def plot_flag(report, index: int, *, figsize=None):
     """Draw one flag: the frame before, the flagged frame(s), the frame after, with the flag's
     region outlined, and the flow-warp residual map of the flagged pair (what the motion does
-    not explain) — for a colour drift the colour-shift curve, for a reversal the global motion.
+    not explain) — for a colour drift the colour-shift curve, for a reversal the global motion,
+    for a morph the swell map (:func:`~i2v_nb.diagnostics.shape.swell_map`) beside frames 0, the
+    start and the last.
 
     Args:
         report: a :class:`~i2v_nb.diagnostics.report.ContinuityReport`.
@@ -188,7 +190,7 @@ def plot_flag(report, index: int, *, figsize=None):
     t_count = report.num_frames
     colour = _FLAG_COLOURS.get(flag.kind, "red")
     first, last = flag.frame, flag.last if flag.last is not None else flag.frame
-    if flag.kind == "color_drift":
+    if flag.kind in ("color_drift", "morph"):
         shown = [0, first, t_count - 1]
     else:
         shown = [first - 1, first, last + 1] if last > first else [first - 1, first, first + 1]
@@ -217,6 +219,19 @@ def plot_flag(report, index: int, *, figsize=None):
             plotting.legend(ax)
             ax.set_xlabel("frame")
             plotting.title(ax, "global motion per frame (px)")
+        elif flag.kind == "morph":
+            import cv2
+
+            from i2v_nb.diagnostics.shape import swell_map
+
+            e = np.clip(swell_map(report.frames), 0.0, None)
+            e = cv2.resize(e, (report.frames.shape[2], report.frames.shape[1]),
+                           interpolation=cv2.INTER_LINEAR)
+            plotting.show_map(ax, e, cmap="magma", vmin=0, vmax=max(0.1, float(e.max())),
+                              ends=("as around it", "swells"), label="stretch beyond surroundings",
+                              title_text=f"swell, frame 0→{t_count - 1}")
+            if flag.box is not None:
+                _outline(ax, flag.box, "cyan")
         else:
             t = max(1, first)
             res = residual_map(report.frames, t)

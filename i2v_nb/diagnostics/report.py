@@ -16,6 +16,7 @@ from i2v_nb.diagnostics import gradual as _gradual
 from i2v_nb.diagnostics import local as _local
 from i2v_nb.diagnostics import regions as _regions
 from i2v_nb.diagnostics import scores as _scores
+from i2v_nb.diagnostics import shape as _shape
 from i2v_nb.diagnostics import similarity as _sim
 from i2v_nb.diagnostics.inputs import as_clip_input
 
@@ -181,8 +182,8 @@ class ContinuityReport:
     def show_flag(self, index: int = 0, *, figsize: tuple[float, float] | None = None):
         """Draw flag ``index`` of :attr:`flags`: the frames before, at and after it with the
         flag's region outlined (``flag.box``), and the flow-warp residual map of the flagged pair
-        (a colour drift shows its colour-shift curve, a reversal the global motion). Titled with
-        the flag's explanation.
+        (a colour drift shows its colour-shift curve, a reversal the global motion, a morph the
+        swell map). Titled with the flag's explanation.
 
         Like :meth:`plot`, returns a matplotlib ``Figure`` (object API, no pyplot state) that a
         notebook displays and ``fig.savefig(...)`` saves.
@@ -407,8 +408,10 @@ def _report(frames: np.ndarray, ref: np.ndarray, fps: float | None, ref_kind: st
                                                                 frames=frames))
     explained = {i for f in flags if f.box is None
                  for i in range(f.frame, (f.last or f.frame) + 2)}
-    flags = sorted(flags + _gradual.gradual_flags(maps, per_frame, skip=explained),
-                   key=lambda f: (f.frame, f.kind))
+    flags = flags + _gradual.gradual_flags(maps, per_frame, skip=explained)
+    if not any(f.kind in ("cut", "identity_loss") for f in flags):  # frame 0 still comparable
+        flags += _shape.morph_flags(frames)
+    flags = sorted(flags, key=lambda f: (f.frame, f.kind))
 
     pf = per_frame
     scores = _clip_scores(pf, frames, h=h, w=w, fps=fps, flow_size=flow_size,
