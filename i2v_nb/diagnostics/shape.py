@@ -18,8 +18,7 @@ surroundings twice: minus the Jacobian at σ = :data:`SIGMA_SURROUND` (a smooth 
 move) and minus the frame's median Jacobian (a zoom). The swell ``e`` is the smaller eigenvalue of
 the symmetric part of each, and the smaller of the two: positive only where the region stretches
 in every direction beyond its surroundings; less :data:`ZOOM_DISCOUNT` × the frame's own zoom.
-``e`` is the median over the three late frames (one bad
-flow does not make a flag).
+``e`` is the median over the three late frames (one bad flow does not make a flag).
 
 A flag (:func:`morph_flags`, kind ``"morph"``) where ``e ≥`` :data:`MORPH_MIN` (0.06: a 6 %
 stretch) and the swell built up steadily: ``e`` at the peak, on frames every ``T / 8`` and on the
@@ -27,16 +26,16 @@ late frames, starts after the last value under :data:`GROWTH_START` × its final
 measured at least :data:`GROWTH_STEPS` times and on at least half of those frames, first at most
 :data:`GROWTH_FIRST` × the final value, never falling by more than :data:`GROWTH_DIP` × the final
 value between two of them (waves and swaying leaves swell and shrink; a flow that fails leaves
-gaps; a morph builds up). At most
-:data:`MAX_MORPHS` flags, from the :data:`MAX_CANDIDATES` highest peaks, apart. Its box is the
-core where ``e ≥ MORPH_MIN / 2`` around the peak, doubled about its centre (the squeezed rim lies
-around the core); its frame is where the swell starts (the frame after the last value under
-:data:`GROWTH_START` × the final one: a little after the true start).
+gaps; a morph builds up). At most :data:`MAX_MORPHS` flags, from the :data:`MAX_CANDIDATES`
+highest peaks, apart. Its box is the core where ``e ≥ MORPH_MIN / 2`` around the peak, doubled
+about its centre (the squeezed rim lies around the core); its frame is where the swell starts (the
+frame after the last value under :data:`GROWTH_START` × the final one: a little after the true
+start).
 
 Tuned on the planted morphs of ``benchmarks/bench_defects.py`` (clips of 24 frames, 192 × 128; a
 round region of 6 % of the frame swelling to 1.15× / 1.3× / 1.6×): found in 0.34 / 0.80 / 0.86
-of them (defect seed 1: 0.34 / 0.86 / 0.80), no flag on its 35 clean clips, one on 145 clean
-clips with effects added (a fast orbit). What it cannot do: see a region shrink (only swelling is
+of them (defect seed 1: 0.34 / 0.86 / 0.80); no flag on its 35 clean clips nor on 60 with effects
+(``--effects``), one on 50 more single-effect clips (a fast orbit). What it cannot do: see a region shrink (only swelling is
 measured), tell a morph from an object coming at the camera, or read a swell on flat or dark
 texture or where the flow fails over most of the frame (a zoom while clouds drift).
 
