@@ -104,17 +104,15 @@ def _dis():
 
 
 def _small_grey(frame: np.ndarray) -> np.ndarray:
-    import cv2
-
     from i2v_nb._media import to_grey
+    from i2v_nb._optical_flow import resize_grey
 
     g = to_grey(frame)
     h, w = g.shape
     k = SHAPE_SIDE / min(h, w)
     if k >= 1.0:
         return g
-    return cv2.resize(g, (max(1, round(w * k)), max(1, round(h * k))),
-                      interpolation=cv2.INTER_AREA)
+    return resize_grey(g, (max(1, round(h * k)), max(1, round(w * k))))
 
 
 def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None) -> tuple[np.ndarray, np.ndarray]:
@@ -128,15 +126,14 @@ def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None) -> tuple[np.ndarr
     """
     import cv2
 
-    from i2v_nb._optical_flow import inside_mask, sample_coords
+    from i2v_nb._optical_flow import warp_image
 
     dis = dis or _dis()
     fw = dis.calc(grey0, grey1, None)
     bw = dis.calc(grey1, grey0, None)
-    mx, my, fx, fy = sample_coords(fw)
-    back = cv2.remap(bw, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    err = cv2.magnitude(fx + back[..., 0], fy + back[..., 1])
-    ok = ((err < FB_MAX) & inside_mask(mx, my)).astype(np.uint8)
+    back, inside = warp_image(bw, fw)  # the backward flow at each pixel's match
+    err = cv2.magnitude(fw[..., 0] + back[..., 0], fw[..., 1] + back[..., 1])
+    ok = ((err < FB_MAX) & inside).astype(np.uint8)
     return fw, cv2.erode(ok, np.ones((7, 7), np.uint8)).astype(bool)
 
 
