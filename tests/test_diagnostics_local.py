@@ -219,6 +219,48 @@ def test_swell_is_positive_only_where_a_region_stretches_every_way_beyond_its_su
     assert np.isnan(e[:, :40]).all() and np.isnan(e[48, 45]) and e[48, 50] > 0.05
 
 
+def test_local_scale_reads_a_swelling_region_but_not_a_zoom_of_the_whole_frame():
+    import cv2
+
+    from i2v_nb.diagnostics.local_scale import scale_ratio
+    from i2v_nb.testing.defects import plant_morph
+
+    frames, _ = clean("static camera")
+    still = np.repeat(frames[:1], 8, axis=0)
+    planted, truth = plant_morph(still, scale=1.4, start=2, seed=0)
+    x0, y0, x1, y1 = truth.box
+    cy, cx = (y0 + y1) // 2, (x0 + x1) // 2
+    grey = [cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in planted]
+    no_flow = np.zeros((H, W, 2), np.float32)
+    assert scale_ratio(grey[0], grey[-1], no_flow, cy, cx) >= 0.15  # the swollen region
+    assert scale_ratio(grey[0], grey[3], no_flow, cy, cx) < scale_ratio(grey[0], grey[-1],
+                                                                        no_flow, cy, cx)
+    assert scale_ratio(grey[0], grey[0], no_flow, cy, cx) == 0.0
+    far = (H - 1 - cy, W - 1 - cx)  # a point away from the region, across the frame
+    assert abs(scale_ratio(grey[0], grey[-1], no_flow, *far)) < 0.05
+    # the whole frame magnified 1.2× about its centre: every patch grows alike, no swelling
+    zoom = cv2.warpAffine(grey[0], cv2.getRotationMatrix2D((W / 2, H / 2), 0, 1.2), (W, H))
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    zoom_flow = np.dstack([0.2 * (xx - W / 2), 0.2 * (yy - H / 2)])
+    assert abs(scale_ratio(grey[0], zoom, zoom_flow, H // 2, W // 2)) < 0.06
+
+
+def test_a_swelling_whose_flow_fails_on_the_middle_frames_is_found_by_its_matched_size(
+        monkeypatch):
+    from i2v_nb.diagnostics import shape
+    from i2v_nb.testing.defects import plant_morph
+
+    frames, source = clean("fast pan right", "lake")
+    planted, truth = plant_morph(frames, scale=1.3, seed=3)  # on the tree line, from frame 11
+    found = [f for f in report(planted, source).flags if f.kind == "morph"]
+    assert len(found) == 1 and overlaps(found[0].box, truth.box), [str(f) for f in found]
+    assert truth.first <= found[0].frame <= T - 4
+    # the clouds drifting past the tree line break the flow there on most frames: without
+    # matching the region's size, its build-up cannot be read and nothing is flagged
+    monkeypatch.setattr(shape, "_scale_growth", lambda *a, **k: None)
+    assert [f for f in report(planted, source).flags if f.kind == "morph"] == []
+
+
 def test_motion_that_turns_back_is_a_reversal_but_a_seamless_loop_is_not():
     frames, source = clean("fast pan right")
     planted = np.concatenate([frames[:14], frames[7:13][::-1]])  # plays back from frame 14 on

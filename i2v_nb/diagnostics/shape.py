@@ -26,8 +26,12 @@ late frames, starts after the last value under :data:`GROWTH_START` × its final
 measured at least :data:`GROWTH_STEPS` times and on at least half of those frames, first at most
 :data:`GROWTH_FIRST` × the final value, never falling by more than :data:`GROWTH_DIP` × the final
 value between two of them (waves and swaying leaves swell and shrink; a flow that fails leaves
-gaps; a morph builds up). At most :data:`MAX_MORPHS` flags, from the :data:`MAX_CANDIDATES`
-highest peaks, apart. Its box is the core where ``e ≥ MORPH_MIN / 2`` around the peak, doubled
+gaps; a morph builds up). Where the flow does not show a steady build-up — often because it
+failed on the middle frames, where clouds or water drift past the region — the region's size is
+matched instead (:mod:`~i2v_nb.diagnostics.local_scale`): on the same frames, how much larger it
+appears than the patches around it; a build-up of that to :data:`SCALE_GROWTH_MIN` or more, by
+the same rule, flags it too. At most :data:`MAX_MORPHS` flags, from the
+:data:`MAX_CANDIDATES` highest peaks, apart. Its box is the core where ``e ≥ MORPH_MIN / 2`` around the peak, doubled
 about its centre (the squeezed rim lies around the core); its frame is where the swell starts (the
 frame after the last value under :data:`GROWTH_START` × the final one: a little after the true
 start).
@@ -53,8 +57,8 @@ from i2v_nb.diagnostics.words import region_words
 
 __all__ = ["SHAPE_SIDE", "SIGMA_REGION", "SIGMA_SURROUND", "MORPH_MIN", "MAX_MORPHS",
            "MAX_CANDIDATES", "FB_MAX", "MIN_MEASURED_AROUND", "ZOOM_DISCOUNT", "GROWTH_START",
-           "GROWTH_STEPS", "GROWTH_FIRST", "GROWTH_DIP",
-           "MIN_FRAMES", "shape_flow", "swell", "swell_maps", "swell_map", "morph_flags"]
+           "GROWTH_STEPS", "GROWTH_FIRST", "GROWTH_DIP", "SCALE_GROWTH_MIN", "MIN_FRAMES",
+           "shape_flow", "swell", "swell_maps", "swell_map", "morph_flags"]
 
 #: Shorter side, in pixels, at which shape drift is measured.
 SHAPE_SIDE = 128
@@ -88,6 +92,9 @@ GROWTH_STEPS = 3
 GROWTH_FIRST = 0.7
 #: Largest fall between consecutive measured frames, as a share of the final swell.
 GROWTH_DIP = 0.4
+#: Least growth of a region's matched size beyond its surroundings' (a fraction, median of the late
+#: frames) for a swell whose flow did not build up steadily to be flagged after all.
+SCALE_GROWTH_MIN = 0.1
 #: Fewest frames for shape drift to be measured.
 MIN_FRAMES = 8
 
@@ -276,6 +283,8 @@ def morph_flags(frames: np.ndarray) -> list[Flag]:
         box = (int(bx0 * kx), int(by0 * ky), min(w, int(np.ceil(bx1 * kx))),
                min(h, int(np.ceil(by1 * ky))))
         start = _growth(frames, late, e_final=peak, y=y, x=x, dis=dis, greys=greys)
+        if start is None:  # the flow failed on some frames or swayed: how does its size grow?
+            start = _scale_growth(frames, y=y, x=x, dis=dis, greys=greys)
         work[max(0, y - gap):y + gap + 1, max(0, x - gap):x + gap + 1] = -1.0
         if start is None:  # not a steady build-up: waves, leaves, a flow failing
             continue
@@ -292,35 +301,73 @@ def morph_flags(frames: np.ndarray) -> list[Flag]:
     return flags
 
 
+def _growth_times(t_count: int) -> list[int]:
+    """Frames ``T/8, 2T/8, …`` before the late frames, then the late frames."""
+    step = max(1, t_count // 8)
+    return list(range(step, t_count - 4, step)) + _late_frames(t_count)
+
+
 def _growth(frames: np.ndarray, late: list[np.ndarray], *, e_final: float, y: int, x: int,
             dis, greys: dict[int, np.ndarray]) -> int | None:
     """Where the swell at ``(y, x)`` starts, or None when it does not build up steadily.
 
     The swell there (median of a 5 × 5 neighbourhood) on frames ``T/8, 2T/8, …`` before the late
-    frames, then on the late frames (``late``, their maps). It starts after the last of them under
-    :data:`GROWTH_START` × ``e_final`` (after the true start, bar noise: by about a third of the
-    build-up; a line traced back to zero lands too early as often as not on a strong swell). It
-    builds up steadily when at least :data:`GROWTH_STEPS` values after the start are measured,
-    at least half of them are (a flow may fail on a strong deformation, not on most frames), the
-    first of them is at most :data:`GROWTH_FIRST` × ``e_final`` and none is
-    below the one before it by more than :data:`GROWTH_DIP` × ``e_final``: waves and swaying
-    leaves swell and shrink, a failing flow leaves gaps, a morph builds up.
+    frames, then on the late frames (``late``, their maps), judged by :func:`_steady_start`.
     """
-    t_count = len(frames)
-    step = max(1, t_count // 8)
-    early = list(range(step, t_count - 4, step))
-    times = early + _late_frames(t_count)
+    times = _growth_times(len(frames))
+    early = times[:-3]
     values = []
     for m in swell_maps(frames, early, dis=dis, greys=greys) + late:
         patch = m[max(0, y - 2):y + 3, max(0, x - 2):x + 3]
         values.append(float(np.nanmedian(patch)) if np.isfinite(patch).any() else np.nan)
-    below = [k for k, v in enumerate(values) if np.isfinite(v) and v < GROWTH_START * e_final]
+    return _steady_start(values, times, e_final)
+
+
+def _steady_start(values: list[float], times: list[int], final: float) -> int | None:
+    """The frame a build-up to ``final`` starts from, or None when ``values`` (on frames
+    ``times``, NaN where not measured) do not build up steadily.
+
+    It starts after the last value under :data:`GROWTH_START` × ``final`` (after the true start,
+    bar noise: by about a third of the build-up; a line traced back to zero lands too early as
+    often as not on a strong swell). It builds up steadily when at least :data:`GROWTH_STEPS`
+    values after the start are measured, at least half of them are (a flow may fail on a strong
+    deformation, not on most frames), the first of them is at most :data:`GROWTH_FIRST` ×
+    ``final`` and none is below the one before it by more than :data:`GROWTH_DIP` × ``final``:
+    waves and swaying leaves swell and shrink, a failing flow leaves gaps, a morph builds up.
+
+    >>> _steady_start([0.0, 0.01, 0.03, 0.05, 0.08, 0.1], [2, 4, 6, 8, 10, 11], 0.1)
+    5
+    >>> _steady_start([0.0, 0.1, 0.0, 0.1, 0.0, 0.1], [2, 4, 6, 8, 10, 11], 0.1) is None
+    True
+    """
+    below = [k for k, v in enumerate(values) if np.isfinite(v) and v < GROWTH_START * final]
     first = below[-1] + 1 if below else 0
-    after = np.array(values[first:])
+    after = np.array(values[first:], dtype=float)
     measured = after[np.isfinite(after)]
     if (len(measured) < GROWTH_STEPS or 2 * len(measured) < len(after)
-            or measured[0] > GROWTH_FIRST * e_final):
+            or measured[0] > GROWTH_FIRST * final):
         return None
-    if (np.diff(measured) < -GROWTH_DIP * e_final).any():
+    if (np.diff(measured) < -GROWTH_DIP * final).any():
         return None
     return max(1, times[first - 1] + 1 if first else 1)
+
+
+def _scale_growth(frames: np.ndarray, *, y: int, x: int, dis,
+                  greys: dict[int, np.ndarray]) -> int | None:
+    """Where the region at ``(y, x)`` starts to grow by its matched size
+    (:func:`~i2v_nb.diagnostics.local_scale.scale_ratio` on the frames of :func:`_growth_times`),
+    or None when it does not grow by :data:`SCALE_GROWTH_MIN` or not steadily.
+    """
+    from i2v_nb.diagnostics.local_scale import scale_ratio
+
+    times = _growth_times(len(frames))
+    g0 = greys[0]
+    values = []
+    for t in times:
+        if t not in greys:
+            greys[t] = _small_grey(frames[t])
+        values.append(scale_ratio(g0, greys[t], dis.calc(g0, greys[t], None), y, x))
+    late = [v for v in values[-3:] if np.isfinite(v)]
+    if len(late) < 2 or float(np.median(late)) < SCALE_GROWTH_MIN:
+        return None
+    return _steady_start(values, times, float(np.median(late)))
