@@ -14,7 +14,9 @@ of :data:`SCALES` about that point and matched (normalised cross-correlation) wi
 ±:data:`SEARCH` pixels of where the flow puts it. :func:`scale_ratio` is the centre's best
 magnification over the median of those of :data:`RING_POINTS` patches at :data:`RING_DISTANCE` ×
 the radius, minus 1, counted only when the centre matches by :data:`MIN_MATCH` or better and at
-least :data:`MIN_RING` ring patches by :data:`RING_MATCH`. A flat patch (grey-level spread under
+least :data:`MIN_RING` ring patches by :data:`RING_MATCH` — with fewer (the region sits on a dark
+ground or a clear sky), over the whole frame's magnification along the flow
+(:func:`frame_scale`). A flat patch (grey-level spread under
 :data:`MIN_SPREAD`) has no scale. What it cannot do: read the scale of a patch whose only
 structure is one straight edge (every magnification matches it about as well), or follow a patch
 that the flow around it misplaces by more than :data:`SEARCH` pixels.
@@ -30,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["SCALES", "PATCH_RADIUS", "SEARCH", "MIN_SPREAD", "MIN_MATCH", "RING_MATCH",
-           "RING_POINTS", "RING_DISTANCE", "MIN_RING", "best_scale", "scale_ratio"]
+           "RING_POINTS", "RING_DISTANCE", "MIN_RING", "best_scale", "scale_ratio", "frame_scale"]
 
 #: Magnifications tried: 1.05 ** −3 … 1.05 ** 12, that is 0.86× to 1.8× in steps of 5 %.
 SCALES = 1.05 ** np.arange(-3, 13)
@@ -121,6 +123,19 @@ def scale_ratio(grey0: np.ndarray, grey_t: np.ndarray, flow: np.ndarray, y: int,
                  int(round(x + RING_DISTANCE * radius * np.cos(a))))
         if got is not None and got[0] > RING_MATCH:
             ring.append(got[1])
-    if len(ring) < MIN_RING:
-        return float("nan")
+    if len(ring) < MIN_RING:  # the surroundings are flat or changed: the whole frame's scale
+        return centre[1] / frame_scale(flow) - 1.0
     return centre[1] / float(np.median(ring)) - 1.0
+
+
+def frame_scale(flow: np.ndarray) -> float:
+    """The whole frame's magnification along ``flow``: 1 + half the median divergence (a zoom
+    in by 10 % gives 1.1; a pan or drifting clouds, 1.0).
+
+    >>> yy, xx = np.mgrid[0:32, 0:32].astype(np.float32)
+    >>> round(frame_scale(np.dstack([0.1 * (xx - 16), 0.1 * (yy - 16)])), 3)
+    1.1
+    """
+    du_dx = np.gradient(flow[..., 0], axis=1)
+    dv_dy = np.gradient(flow[..., 1], axis=0)
+    return 1.0 + float(np.median(du_dx + dv_dy)) / 2

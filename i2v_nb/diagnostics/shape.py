@@ -56,7 +56,8 @@ from i2v_nb.diagnostics.flags import Flag
 from i2v_nb.diagnostics.words import region_words
 
 __all__ = ["SHAPE_SIDE", "SIGMA_REGION", "SIGMA_SURROUND", "MORPH_MIN", "MAX_MORPHS",
-           "MAX_CANDIDATES", "FB_MAX", "MIN_MEASURED_AROUND", "ZOOM_DISCOUNT", "GROWTH_START",
+           "MAX_CANDIDATES", "FB_MAX", "MIN_MEASURED_AROUND", "LOOSE_FB_MAX",
+           "LOOSE_MEASURED_AROUND", "ZOOM_DISCOUNT", "GROWTH_START",
            "GROWTH_STEPS", "GROWTH_FIRST", "GROWTH_DIP", "SCALE_GROWTH_MIN", "MIN_FRAMES",
            "shape_flow", "swell", "swell_maps", "swell_map", "morph_flags"]
 
@@ -80,6 +81,12 @@ FB_MAX = 1.0
 #: for its swell to count: next to what a zoom or a dolly pushes out of the frame, the flow is not
 #: trusted.
 MIN_MEASURED_AROUND = 0.8
+#: Forward/backward mismatch and share of measured surroundings of the second, loose look, taken
+#: only when the strict one finds no morph: a strong swelling or a drifting sky next to the region
+#: breaks the flow around it. A loosely measured swell is flagged only when its matched size
+#: (:mod:`~i2v_nb.diagnostics.local_scale`) builds up steadily as well.
+LOOSE_FB_MAX = 2.0
+LOOSE_MEASURED_AROUND = 0.5
 #: Swell taken off per unit of the whole frame's zoom between frame 0 and frame t: the flow's own
 #: error grows with the scale change (a clean zoom out by a quarter read as a 6 % swell).
 ZOOM_DISCOUNT = 0.15
@@ -122,26 +129,37 @@ def _small_grey(frame: np.ndarray) -> np.ndarray:
     return resize_grey(g, (max(1, round(h * k)), max(1, round(w * k))))
 
 
-def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None) -> tuple[np.ndarray, np.ndarray]:
+def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None, *,
+               fb_max: float = FB_MAX) -> tuple[np.ndarray, np.ndarray]:
     """Flow ``grey0 → grey1`` and the mask of pixels whose backward flow returns them within
-    :data:`FB_MAX` px inside the frame, eroded by 3 px, with the estimator shape drift uses.
+    ``fb_max`` px inside the frame, eroded by 3 px, with the estimator shape drift uses.
 
     >>> a = np.random.default_rng(0).integers(0, 255, (40, 40), dtype=np.uint8)
     >>> flow, ok = shape_flow(a, a)
     >>> float(abs(flow).max()) < 0.01, bool(ok[20, 20])
     (True, True)
     """
+    fw, err, inside = _flow_pair(grey0, grey1, dis or _dis())
+    return fw, _measured(err, inside, fb_max)
+
+
+def _flow_pair(grey0: np.ndarray, grey1: np.ndarray, dis) -> tuple[np.ndarray, ...]:
+    """Forward flow, forward/backward mismatch (px) and the inside-the-frame mask."""
     import cv2
 
     from i2v_nb._optical_flow import warp_image
 
-    dis = dis or _dis()
     fw = dis.calc(grey0, grey1, None)
     bw = dis.calc(grey1, grey0, None)
     back, inside = warp_image(bw, fw)  # the backward flow at each pixel's match
-    err = cv2.magnitude(fw[..., 0] + back[..., 0], fw[..., 1] + back[..., 1])
-    ok = ((err < FB_MAX) & inside).astype(np.uint8)
-    return fw, cv2.erode(ok, np.ones((7, 7), np.uint8)).astype(bool)
+    return fw, cv2.magnitude(fw[..., 0] + back[..., 0], fw[..., 1] + back[..., 1]), inside
+
+
+def _measured(err: np.ndarray, inside: np.ndarray, fb_max: float) -> np.ndarray:
+    import cv2
+
+    ok = ((err < fb_max) & inside).astype(np.uint8)
+    return cv2.erode(ok, np.ones((7, 7), np.uint8)).astype(bool)
 
 
 def _jacobian(flow: np.ndarray, sigma: float) -> np.ndarray:
@@ -162,9 +180,11 @@ def _min_eig(j: np.ndarray) -> np.ndarray:
     return (a + d) / 2 - np.sqrt(((a - d) / 2) ** 2 + ((b + c) / 2) ** 2)
 
 
-def swell(flow: np.ndarray, valid: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
+def swell(flow: np.ndarray, valid: np.ndarray, *, scale: float = 1.0,
+          min_around: float = MIN_MEASURED_AROUND) -> np.ndarray:
     """Per pixel, how much the flow stretches the picture in every direction beyond its
-    surroundings (the module docstring's ``e``; NaN where ``valid`` is False).
+    surroundings (the module docstring's ``e``; NaN where ``valid`` is False or under
+    ``min_around`` of the pixels around it are valid).
 
     >>> yy, xx = np.mgrid[0:64, 0:64].astype(np.float32)
     >>> bump = np.exp(-((xx - 32) ** 2 + (yy - 32) ** 2) / 200).astype(np.float32)
@@ -185,7 +205,7 @@ def swell(flow: np.ndarray, valid: np.ndarray, *, scale: float = 1.0) -> np.ndar
     e -= ZOOM_DISCOUNT * abs(float(med[0] + med[3])) / 2
     side = 2 * int(round(SIGMA_SURROUND * scale)) + 1
     around = cv2.blur(ok.astype(np.float32), (side, side), borderType=cv2.BORDER_CONSTANT)
-    e[~ok | (around < MIN_MEASURED_AROUND)] = np.nan
+    e[~ok | (around < min_around)] = np.nan
     return e
 
 
@@ -194,13 +214,23 @@ def _late_frames(t_count: int) -> list[int]:
 
 
 def swell_maps(frames: np.ndarray, times: list[int], *, dis=None,
-               greys: dict[int, np.ndarray] | None = None) -> list[np.ndarray]:
+               greys: dict[int, np.ndarray] | None = None,
+               loose: bool = False) -> list[np.ndarray]:
     """One ``(h, w)`` swell map per frame of ``times``, against frame 0, at the
-    :data:`SHAPE_SIDE` scale (NaN where not measured). ``greys`` caches the small grey frames.
+    :data:`SHAPE_SIDE` scale (NaN where not measured; ``loose``: measured by
+    :data:`LOOSE_FB_MAX` and :data:`LOOSE_MEASURED_AROUND`). ``greys`` caches the small grey
+    frames.
 
     >>> [m.shape for m in swell_maps(np.zeros((10, 32, 48, 3), np.uint8), [5, 9])]
     [(32, 48), (32, 48)]
     """
+    return [m for (m,) in _swell_levels(frames, times, (loose,), dis=dis, greys=greys)]
+
+
+def _swell_levels(frames: np.ndarray, times: list[int], levels: tuple[bool, ...], *, dis=None,
+                  greys: dict[int, np.ndarray] | None = None) -> list[tuple[np.ndarray, ...]]:
+    """Per frame of ``times``, its swell maps measured strictly (False) or loosely (True), as
+    ``levels`` asks, from one flow pair."""
     greys = {} if greys is None else greys
     dis = dis or _dis()
     for i in [0, *times]:
@@ -208,7 +238,14 @@ def swell_maps(frames: np.ndarray, times: list[int], *, dis=None,
             greys[i] = _small_grey(frames[i])
     g0 = greys[0]
     scale = min(g0.shape) / SHAPE_SIDE
-    return [swell(*shape_flow(g0, greys[t], dis), scale=scale) for t in times]
+    out = []
+    for t in times:
+        fw, err, inside = _flow_pair(g0, greys[t], dis)
+        out.append(tuple(
+            swell(fw, _measured(err, inside, LOOSE_FB_MAX), scale=scale,
+                  min_around=LOOSE_MEASURED_AROUND) if loose
+            else swell(fw, _measured(err, inside, FB_MAX), scale=scale) for loose in levels))
+    return out
 
 
 def swell_map(frames: np.ndarray, *, times: list[int] | None = None, dis=None,
@@ -260,12 +297,21 @@ def morph_flags(frames: np.ndarray) -> list[Flag]:
     []
     """
     frames = np.asarray(frames)
-    t_count, h, w = frames.shape[:3]
-    if t_count < MIN_FRAMES:
+    if len(frames) < MIN_FRAMES:
         return []
     dis = _dis()
     greys: dict[int, np.ndarray] = {}
-    late = swell_maps(frames, _late_frames(t_count), dis=dis, greys=greys)
+    strict, loose = zip(*_swell_levels(frames, _late_frames(len(frames)), (False, True),
+                                       dis=dis, greys=greys), strict=True)
+    return (_morphs(frames, list(strict), loose=False, dis=dis, greys=greys)
+            or _morphs(frames, list(loose), loose=True, dis=dis, greys=greys))
+
+
+def _morphs(frames: np.ndarray, late: list[np.ndarray], *, loose: bool, dis,
+            greys: dict[int, np.ndarray]) -> list[Flag]:
+    """Morph flags from the late swell maps ``late`` (strict or ``loose``): see the module
+    docstring."""
+    t_count, h, w = frames.shape[:3]
     e = _median_ignoring_nan(np.stack(late))
     sh, sw = e.shape
     kx, ky = w / sw, h / sh
@@ -282,9 +328,13 @@ def morph_flags(frames: np.ndarray) -> list[Flag]:
         bx0, by0, bx1, by1 = _core_box(e, y, x)
         box = (int(bx0 * kx), int(by0 * ky), min(w, int(np.ceil(bx1 * kx))),
                min(h, int(np.ceil(by1 * ky))))
-        start = _growth(frames, late, e_final=peak, y=y, x=x, dis=dis, greys=greys)
-        if start is None:  # the flow failed on some frames or swayed: how does its size grow?
-            start = _scale_growth(frames, y=y, x=x, dis=dis, greys=greys)
+        start = _growth(frames, late, e_final=peak, y=y, x=x, dis=dis, greys=greys, loose=loose)
+        grew = _scale_growth(frames, y=y, x=x, dis=dis, greys=greys) if (
+            loose and start is not None or not loose and start is None) else None
+        if loose:  # a loosely measured swell must also grow in matched size
+            start = start if grew is not None else None
+        elif start is None:  # the flow failed on some frames or swayed: how does its size grow?
+            start = grew
         work[max(0, y - gap):y + gap + 1, max(0, x - gap):x + gap + 1] = -1.0
         if start is None:  # not a steady build-up: waves, leaves, a flow failing
             continue
@@ -308,7 +358,7 @@ def _growth_times(t_count: int) -> list[int]:
 
 
 def _growth(frames: np.ndarray, late: list[np.ndarray], *, e_final: float, y: int, x: int,
-            dis, greys: dict[int, np.ndarray]) -> int | None:
+            dis, greys: dict[int, np.ndarray], loose: bool = False) -> int | None:
     """Where the swell at ``(y, x)`` starts, or None when it does not build up steadily.
 
     The swell there (median of a 5 × 5 neighbourhood) on frames ``T/8, 2T/8, …`` before the late
@@ -317,7 +367,7 @@ def _growth(frames: np.ndarray, late: list[np.ndarray], *, e_final: float, y: in
     times = _growth_times(len(frames))
     early = times[:-3]
     values = []
-    for m in swell_maps(frames, early, dis=dis, greys=greys) + late:
+    for m in swell_maps(frames, early, dis=dis, greys=greys, loose=loose) + late:
         patch = m[max(0, y - 2):y + 3, max(0, x - 2):x + 3]
         values.append(float(np.nanmedian(patch)) if np.isfinite(patch).any() else np.nan)
     return _steady_start(values, times, e_final)
