@@ -261,6 +261,22 @@ def test_a_swelling_whose_flow_fails_on_the_middle_frames_is_found_by_its_matche
     assert [f for f in report(planted, source).flags if f.kind == "morph"] == []
 
 
+def test_a_swelling_that_breaks_the_flow_around_it_is_found_by_the_second_loose_look(
+        monkeypatch):
+    from i2v_nb.diagnostics import shape
+    from i2v_nb.testing.defects import plant_morph
+
+    frames, source = clean("fast pan right", "lake")
+    planted, truth = plant_morph(frames, scale=1.3, seed=6)  # below the clouds, from frame 9
+    found = [f for f in report(planted, source).flags if f.kind == "morph"]
+    assert len(found) == 1 and overlaps(found[0].box, truth.box), [str(f) for f in found]
+    assert truth.first <= found[0].frame <= T - 4
+    # measured as strictly as the first look, too little around the region is measured
+    monkeypatch.setattr(shape, "LOOSE_FB_MAX", shape.FB_MAX)
+    monkeypatch.setattr(shape, "LOOSE_MEASURED_AROUND", shape.MIN_MEASURED_AROUND)
+    assert [f for f in report(planted, source).flags if f.kind == "morph"] == []
+
+
 def test_motion_that_turns_back_is_a_reversal_but_a_seamless_loop_is_not():
     frames, source = clean("fast pan right")
     planted = np.concatenate([frames[:14], frames[7:13][::-1]])  # plays back from frame 14 on

@@ -16,10 +16,11 @@ magnification over the median of those of :data:`RING_POINTS` patches at :data:`
 the radius, minus 1, counted only when the centre matches by :data:`MIN_MATCH` or better and at
 least :data:`MIN_RING` ring patches by :data:`RING_MATCH` — with fewer (the region sits on a dark
 ground or a clear sky), over the whole frame's magnification along the flow
-(:func:`frame_scale`). A flat patch (grey-level spread under
-:data:`MIN_SPREAD`) has no scale. What it cannot do: read the scale of a patch whose only
-structure is one straight edge (every magnification matches it about as well), or follow a patch
-that the flow around it misplaces by more than :data:`SEARCH` pixels.
+(:func:`frame_scale`). A flat patch (grey-level spread under :data:`MIN_SPREAD`) has no scale.
+What it cannot do: read the scale of a patch whose only structure is one straight edge (every
+magnification matches it about as well), or follow a patch that the flow around it misplaces by
+more than :data:`SEARCH` pixels. Between the steps of :data:`SCALES`, the best magnification is
+read from the parabola through the best score and its neighbours.
 
 >>> g = np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)
 >>> score, s = best_scale(g, g, 32, 32, (0.0, 0.0))
@@ -34,8 +35,9 @@ import numpy as np
 __all__ = ["SCALES", "PATCH_RADIUS", "SEARCH", "MIN_SPREAD", "MIN_MATCH", "RING_MATCH",
            "RING_POINTS", "RING_DISTANCE", "MIN_RING", "best_scale", "scale_ratio", "frame_scale"]
 
+_STEP = 1.05
 #: Magnifications tried: 1.05 ** −3 … 1.05 ** 12, that is 0.86× to 1.8× in steps of 5 %.
-SCALES = 1.05 ** np.arange(-3, 13)
+SCALES = _STEP ** np.arange(-3, 13)
 #: Half the side of a matched patch, in pixels of the small frame.
 PATCH_RADIUS = 10
 #: How far (pixels) from where the median flow puts a patch its match is looked for.
@@ -77,8 +79,8 @@ def best_scale(grey0: np.ndarray, grey_t: np.ndarray, y: int, x: int,
         return None
     window = np.ascontiguousarray(grey_t[a0:a1, b0:b1], np.float32)
     g0 = np.asarray(grey0, np.float32)
-    best: tuple[float, float] | None = None
-    for s in SCALES:
+    scores = np.full(len(SCALES), -np.inf)
+    for k, s in enumerate(SCALES):
         r = radius / s
         if y - r - 1 < 0 or x - r - 1 < 0 or y + r + 1 > h or x + r + 1 > w:
             continue
@@ -88,10 +90,26 @@ def best_scale(grey0: np.ndarray, grey_t: np.ndarray, y: int, x: int,
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
         if patch.std() < MIN_SPREAD:
             return None
-        score = float(cv2.matchTemplate(window, patch, cv2.TM_CCOEFF_NORMED).max())
-        if best is None or score > best[0]:
-            best = (score, float(s))
-    return best
+        scores[k] = cv2.matchTemplate(window, patch, cv2.TM_CCOEFF_NORMED).max()
+    k = int(np.argmax(scores))
+    if not np.isfinite(scores[k]):
+        return None
+    return float(scores[k]), float(SCALES[k]) * _STEP ** _peak_offset(scores, k)
+
+
+def _peak_offset(scores: np.ndarray, k: int) -> float:
+    """Where between its neighbours the best score's parabola peaks, in steps (±0.5 at most).
+
+    >>> _peak_offset(np.array([0.8, 0.9, 0.9]), 1)
+    0.5
+    >>> _peak_offset(np.array([0.9, 1.0]), 1)
+    0.0
+    """
+    if not 0 < k < len(scores) - 1 or not np.isfinite(scores[[k - 1, k + 1]]).all():
+        return 0.0
+    a, b, c = scores[k - 1], scores[k], scores[k + 1]
+    curve = a - 2 * b + c
+    return float(np.clip(0.5 * (a - c) / curve, -0.5, 0.5)) if curve < 0 else 0.0
 
 
 def scale_ratio(grey0: np.ndarray, grey_t: np.ndarray, flow: np.ndarray, y: int, x: int,
