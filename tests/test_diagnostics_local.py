@@ -235,7 +235,7 @@ def test_local_scale_reads_a_swelling_region_but_not_a_zoom_of_the_whole_frame()
     assert scale_ratio(grey[0], grey[-1], no_flow, cy, cx) >= 0.15  # the swollen region
     assert scale_ratio(grey[0], grey[3], no_flow, cy, cx) < scale_ratio(grey[0], grey[-1],
                                                                         no_flow, cy, cx)
-    assert scale_ratio(grey[0], grey[0], no_flow, cy, cx) == 0.0
+    assert abs(scale_ratio(grey[0], grey[0], no_flow, cy, cx)) < 0.01
     far = (H - 1 - cy, W - 1 - cx)  # a point away from the region, across the frame
     assert abs(scale_ratio(grey[0], grey[-1], no_flow, *far)) < 0.05
     # the whole frame magnified 1.2× about its centre: every patch grows alike, no swelling
@@ -266,8 +266,8 @@ def test_a_swelling_that_breaks_the_flow_around_it_is_found_by_the_second_loose_
     from i2v_nb.diagnostics import shape
     from i2v_nb.testing.defects import plant_morph
 
-    frames, source = clean("fast pan right", "lake")
-    planted, truth = plant_morph(frames, scale=1.3, seed=6)  # below the clouds, from frame 9
+    frames, source = clean("static camera", "rocket")  # a night scene; the sky drifts
+    planted, truth = plant_morph(frames, scale=1.3, seed=6)  # by the launch pad, from frame 9
     found = [f for f in report(planted, source).flags if f.kind == "morph"]
     assert len(found) == 1 and overlaps(found[0].box, truth.box), [str(f) for f in found]
     assert truth.first <= found[0].frame <= T - 4
