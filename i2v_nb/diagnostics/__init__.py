@@ -21,6 +21,8 @@ one:
 * :mod:`~i2v_nb.diagnostics.gradual` — gradual flags: colour drift (CIELAB), motion reversal;
 * :mod:`~i2v_nb.diagnostics.shape` — ``morph_flags``, ``swell_map``: a region that swells
   beyond its surroundings (a part of the subject morphing);
+* :mod:`~i2v_nb.diagnostics.local_scale` — ``scale_ratio``: how much larger a patch of frame 0
+  appears later than the patches around it, by matching (where the flow fails);
 * :mod:`~i2v_nb.diagnostics.words` — where on the frame and which colour, in words;
 * :mod:`~i2v_nb.diagnostics.camera` — ``dominant_camera_motion``, ``check_camera``;
 * :mod:`~i2v_nb.diagnostics.report` — ``continuity_report``, ``ContinuityReport``;
