@@ -335,12 +335,11 @@ def _morphs(frames: np.ndarray, late: list[np.ndarray], *, loose: bool, dis,
         box = (int(bx0 * kx), int(by0 * ky), min(w, int(np.ceil(bx1 * kx))),
                min(h, int(np.ceil(by1 * ky))))
         start = _growth(frames, late, e_final=peak, y=y, x=x, dis=dis, greys=greys, loose=loose)
-        grew = _scale_growth(frames, y=y, x=x, dis=dis, greys=greys) if (
-            loose and start is not None or not loose and start is None) else None
         if loose:  # a loosely measured swell must also grow in matched size
-            start = start if grew is not None else None
+            if start is not None and _scale_growth(frames, y=y, x=x, dis=dis, greys=greys) is None:
+                start = None
         elif start is None:  # the flow failed on some frames or swayed: how does its size grow?
-            start = grew
+            start = _scale_growth(frames, y=y, x=x, dis=dis, greys=greys)
         work[max(0, y - gap):y + gap + 1, max(0, x - gap):x + gap + 1] = -1.0
         if start is None:  # not a steady build-up: waves, leaves, a flow failing
             continue
