@@ -271,6 +271,16 @@ def test_a_swelling_that_breaks_the_flow_around_it_is_found_by_the_second_loose_
     found = [f for f in report(planted, source).flags if f.kind == "morph"]
     assert len(found) == 1 and overlaps(found[0].box, truth.box), [str(f) for f in found]
     assert truth.first <= found[0].frame <= T - 4
+    rep = report(planted, source)
+    fig = rep.show_flag(next(i for i, f in enumerate(rep.flags) if f.kind == "morph"))
+    # the swell map of the look that found it
+    title = " ".join(fig.axes[3].get_title().split())  # wrapped to the panel's width
+    assert title == f"swell (loosely measured), frame 0→{T - 1}"
+    x0, y0, x1, y1 = found[0].box
+    assert fig.axes[3].images[0].get_array()[y0:y1, x0:x1].max() >= shape.MORPH_MIN
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     # measured as strictly as the first look, too little around the region is measured
     monkeypatch.setattr(shape, "LOOSE_FB_MAX", shape.FB_MAX)
     monkeypatch.setattr(shape, "LOOSE_MEASURED_AROUND", shape.MIN_MEASURED_AROUND)

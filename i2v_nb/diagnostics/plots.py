@@ -176,8 +176,8 @@ def plot_flag(report, index: int, *, figsize=None):
     """Draw one flag: the frame before, the flagged frame(s), the frame after, with the flag's
     region outlined, and the flow-warp residual map of the flagged pair (what the motion does
     not explain) — for a colour drift the colour-shift curve, for a reversal the global motion,
-    for a morph the swell map (:func:`~i2v_nb.diagnostics.shape.swell_map`) beside frames 0, the
-    start and the last.
+    for a morph the swell map (:func:`~i2v_nb.diagnostics.shape.swell_map`; as the loose look
+    measures it when that found the flag) beside frames 0, the start and the last.
 
     Args:
         report: a :class:`~i2v_nb.diagnostics.report.ContinuityReport`.
@@ -222,14 +222,20 @@ def plot_flag(report, index: int, *, figsize=None):
         elif flag.kind == "morph":
             import cv2
 
-            from i2v_nb.diagnostics.shape import swell_map
+            from i2v_nb.diagnostics.shape import MORPH_MIN, swell_map
 
-            e = np.clip(swell_map(report.frames), 0.0, None)
-            e = cv2.resize(e, (report.frames.shape[2], report.frames.shape[1]),
-                           interpolation=cv2.INTER_LINEAR)
+            def swell_on_clip(loose: bool) -> np.ndarray:
+                e = np.clip(swell_map(report.frames, loose=loose), 0.0, None)
+                return cv2.resize(e, (report.frames.shape[2], report.frames.shape[1]),
+                                  interpolation=cv2.INTER_LINEAR)
+
+            e, how = swell_on_clip(False), ""
+            x0, y0, x1, y1 = flag.box or (0, 0, e.shape[1], e.shape[0])
+            if float(e[y0:y1, x0:x1].max(initial=0.0)) < MORPH_MIN:  # found by the loose look
+                e, how = swell_on_clip(True), " (loosely measured)"
             plotting.show_map(ax, e, cmap="magma", vmin=0, vmax=max(0.1, float(e.max())),
                               ends=("as around it", "swells"), label="stretch beyond surroundings",
-                              title_text=f"swell, frame 0→{t_count - 1}")
+                              title_text=f"swell{how}, frame 0→{t_count - 1}")
             if flag.box is not None:
                 _outline(ax, flag.box, "cyan")
         else:

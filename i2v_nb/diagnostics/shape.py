@@ -255,14 +255,16 @@ def _swell_levels(frames: np.ndarray, times: list[int], levels: tuple[bool, ...]
 
 
 def swell_map(frames: np.ndarray, *, times: list[int] | None = None, dis=None,
-              greys: dict[int, np.ndarray] | None = None) -> np.ndarray:
+              greys: dict[int, np.ndarray] | None = None, loose: bool = False) -> np.ndarray:
     """``(h, w)`` median swell of frames ``times`` (default ``T−4, T−2, T−1``) against frame 0, at
-    the :data:`SHAPE_SIDE` scale (−1 where no frame could be measured).
+    the :data:`SHAPE_SIDE` scale (−1 where no frame could be measured; ``loose``: as the second,
+    loose look measures it).
 
     >>> swell_map(np.zeros((10, 32, 48, 3), np.uint8)).shape
     (32, 48)
     """
-    maps = swell_maps(frames, times or _late_frames(len(frames)), dis=dis, greys=greys)
+    maps = swell_maps(frames, times or _late_frames(len(frames)), dis=dis, greys=greys,
+                      loose=loose)
     return _median_ignoring_nan(np.stack(maps))
 
 
