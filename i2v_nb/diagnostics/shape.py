@@ -56,6 +56,8 @@ fails over most of the frame (a zoom while clouds drift).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from i2v_nb.diagnostics.flags import Flag
@@ -135,10 +137,9 @@ def _small_grey(frame: np.ndarray) -> np.ndarray:
     return resize_grey(g, (max(1, round(h * k)), max(1, round(w * k))))
 
 
-def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None, *,
-               fb_max: float = FB_MAX) -> tuple[np.ndarray, np.ndarray]:
+def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None) -> tuple[np.ndarray, np.ndarray]:
     """Flow ``grey0 → grey1`` and the mask of pixels whose backward flow returns them within
-    ``fb_max`` px inside the frame, eroded by 3 px, with the estimator shape drift uses.
+    :data:`FB_MAX` px inside the frame, eroded by 3 px, with the estimator shape drift uses.
 
     >>> a = np.random.default_rng(0).integers(0, 255, (40, 40), dtype=np.uint8)
     >>> flow, ok = shape_flow(a, a)
@@ -146,7 +147,7 @@ def shape_flow(grey0: np.ndarray, grey1: np.ndarray, dis=None, *,
     (True, True)
     """
     fw, err, inside = _flow_pair(grey0, grey1, dis or _dis())
-    return fw, _measured(err, inside, fb_max)
+    return fw, _measured(err, inside, FB_MAX)
 
 
 def _flow_pair(grey0: np.ndarray, grey1: np.ndarray, dis) -> tuple[np.ndarray, ...]:
@@ -159,6 +160,18 @@ def _flow_pair(grey0: np.ndarray, grey1: np.ndarray, dis) -> tuple[np.ndarray, .
     bw = dis.calc(grey1, grey0, None)
     back, inside = warp_image(bw, fw)  # the backward flow at each pixel's match
     return fw, cv2.magnitude(fw[..., 0] + back[..., 0], fw[..., 1] + back[..., 1]), inside
+
+
+def _pair(frames: np.ndarray, t: int, dis, greys: dict[int, np.ndarray],
+          flows: dict[int, tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """:func:`_flow_pair` of the small grey frames 0 and ``t``, made once per clip: ``greys``
+    and ``flows`` cache them (every look and every candidate reads the same pairs)."""
+    if t not in flows:
+        for i in (0, t):
+            if i not in greys:
+                greys[i] = _small_grey(frames[i])
+        flows[t] = _flow_pair(greys[0], greys[t], dis)
+    return flows[t]
 
 
 def _measured(err: np.ndarray, inside: np.ndarray, fb_max: float) -> np.ndarray:
@@ -234,19 +247,18 @@ def swell_maps(frames: np.ndarray, times: list[int], *, dis=None,
 
 
 def _swell_levels(frames: np.ndarray, times: list[int], levels: tuple[bool, ...], *, dis=None,
-                  greys: dict[int, np.ndarray] | None = None) -> list[tuple[np.ndarray, ...]]:
+                  greys: dict[int, np.ndarray] | None = None,
+                  flows: dict[int, tuple[np.ndarray, ...]] | None = None
+                  ) -> list[tuple[np.ndarray, ...]]:
     """Per frame of ``times``, its swell maps measured strictly (False) or loosely (True), as
-    ``levels`` asks, from one flow pair."""
+    ``levels`` asks, from one flow pair (:func:`_pair`)."""
     greys = {} if greys is None else greys
+    flows = {} if flows is None else flows
     dis = dis or _dis()
-    for i in [0, *times]:
-        if i not in greys:
-            greys[i] = _small_grey(frames[i])
-    g0 = greys[0]
-    scale = min(g0.shape) / SHAPE_SIDE
     out = []
     for t in times:
-        fw, err, inside = _flow_pair(g0, greys[t], dis)
+        fw, err, inside = _pair(frames, t, dis, greys, flows)
+        scale = min(greys[0].shape) / SHAPE_SIDE
         out.append(tuple(
             swell(fw, _measured(err, inside, LOOSE_FB_MAX), scale=scale,
                   min_around=LOOSE_MEASURED_AROUND) if loose
@@ -307,18 +319,18 @@ def morph_flags(frames: np.ndarray) -> list[Flag]:
     frames = np.asarray(frames)
     if len(frames) < MIN_FRAMES:
         return []
-    dis = _dis()
-    greys: dict[int, np.ndarray] = {}
+    cache = {"dis": _dis(), "greys": {}, "flows": {}}
     strict, loose = zip(*_swell_levels(frames, _late_frames(len(frames)), (False, True),
-                                       dis=dis, greys=greys), strict=True)
-    return (_morphs(frames, list(strict), loose=False, dis=dis, greys=greys)
-            or _morphs(frames, list(loose), loose=True, dis=dis, greys=greys))
+                                       **cache), strict=True)
+    return (_morphs(frames, list(strict), loose=False, cache=cache)
+            or _morphs(frames, list(loose), loose=True, cache=cache))
 
 
-def _morphs(frames: np.ndarray, late: list[np.ndarray], *, loose: bool, dis,
-            greys: dict[int, np.ndarray]) -> list[Flag]:
+def _morphs(frames: np.ndarray, late: list[np.ndarray], *, loose: bool,
+            cache: dict[str, Any]) -> list[Flag]:
     """Morph flags from the late swell maps ``late`` (strict or ``loose``): see the module
-    docstring."""
+    docstring. ``cache``: the DIS estimator and the small grey frames and flow pairs made so far
+    (:func:`_pair`'s ``dis``, ``greys`` and ``flows``)."""
     t_count, h, w = frames.shape[:3]
     e = _median_ignoring_nan(np.stack(late))
     sh, sw = e.shape
@@ -336,12 +348,12 @@ def _morphs(frames: np.ndarray, late: list[np.ndarray], *, loose: bool, dis,
         bx0, by0, bx1, by1 = _core_box(e, y, x)
         box = (int(bx0 * kx), int(by0 * ky), min(w, int(np.ceil(bx1 * kx))),
                min(h, int(np.ceil(by1 * ky))))
-        start = _growth(frames, late, e_final=peak, y=y, x=x, dis=dis, greys=greys, loose=loose)
+        start = _growth(frames, late, e_final=peak, y=y, x=x, loose=loose, cache=cache)
         if loose:  # a loosely measured swell must also grow in matched size
-            if start is not None and _scale_growth(frames, y=y, x=x, dis=dis, greys=greys) is None:
+            if start is not None and _scale_growth(frames, y=y, x=x, cache=cache) is None:
                 start = None
         elif start is None:  # the flow failed on some frames or swayed: how does its size grow?
-            start = _scale_growth(frames, y=y, x=x, dis=dis, greys=greys)
+            start = _scale_growth(frames, y=y, x=x, cache=cache)
         work[max(0, y - gap):y + gap + 1, max(0, x - gap):x + gap + 1] = -1.0
         if start is None:  # not a steady build-up: waves, leaves, a flow failing
             continue
@@ -365,7 +377,7 @@ def _growth_times(t_count: int) -> list[int]:
 
 
 def _growth(frames: np.ndarray, late: list[np.ndarray], *, e_final: float, y: int, x: int,
-            dis, greys: dict[int, np.ndarray], loose: bool = False) -> int | None:
+            loose: bool, cache: dict[str, Any]) -> int | None:
     """Where the swell at ``(y, x)`` starts, or None when it does not build up steadily.
 
     The swell there (median of a 5 × 5 neighbourhood) on frames ``T/8, 2T/8, …`` before the late
@@ -374,7 +386,8 @@ def _growth(frames: np.ndarray, late: list[np.ndarray], *, e_final: float, y: in
     times = _growth_times(len(frames))
     early = times[:-3]
     values = []
-    for m in swell_maps(frames, early, dis=dis, greys=greys, loose=loose) + late:
+    maps = [m for (m,) in _swell_levels(frames, early, (loose,), **cache)] + late
+    for m in maps:
         patch = m[max(0, y - 2):y + 3, max(0, x - 2):x + 3]
         values.append(float(np.nanmedian(patch)) if np.isfinite(patch).any() else np.nan)
     return _steady_start(values, times, e_final)
@@ -409,8 +422,7 @@ def _steady_start(values: list[float], times: list[int], final: float) -> int | 
     return max(1, times[first - 1] + 1 if first else 1)
 
 
-def _scale_growth(frames: np.ndarray, *, y: int, x: int, dis,
-                  greys: dict[int, np.ndarray]) -> int | None:
+def _scale_growth(frames: np.ndarray, *, y: int, x: int, cache: dict[str, Any]) -> int | None:
     """Where the region at ``(y, x)`` starts to grow by its matched size
     (:func:`~i2v_nb.diagnostics.local_scale.scale_ratio` on the frames of :func:`_growth_times`),
     or None when it does not grow by :data:`SCALE_GROWTH_MIN` or not steadily.
@@ -418,12 +430,11 @@ def _scale_growth(frames: np.ndarray, *, y: int, x: int, dis,
     from i2v_nb.diagnostics.local_scale import scale_ratio
 
     times = _growth_times(len(frames))
-    g0 = greys[0]
+    greys = cache["greys"]
     values = []
     for t in times:
-        if t not in greys:
-            greys[t] = _small_grey(frames[t])
-        values.append(scale_ratio(g0, greys[t], dis.calc(g0, greys[t], None), y, x))
+        fw = _pair(frames, t, **cache)[0]
+        values.append(scale_ratio(greys[0], greys[t], fw, y, x))
     late = [v for v in values[-3:] if np.isfinite(v)]
     if len(late) < 2 or float(np.median(late)) < SCALE_GROWTH_MIN:
         return None
