@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Count", "COUNTS", "SOURCES", "PRESET_COMPONENTS", "component_counts"]
+__all__ = ["Count", "COUNTS", "SOURCES", "PRESET_COMPONENTS"]
 
 
 class Count(NamedTuple):
@@ -277,19 +277,3 @@ COUNTS: dict[str, Count] = {
               block_params=351394304, hidden=5120, patch=(1, 2, 2)),
 }
 # --- end of generated block ---
-
-
-def component_counts(model: str) -> dict[str, Count]:
-    """The counted components of a preset, by pipeline component name.
-
-    >>> sorted(component_counts("wan2.2-i2v-a14b"))
-    ['text_encoder', 'transformer', 'transformer_2', 'vae']
-
-    Raises:
-        KeyError: a preset with no counted components (the preview engine, a user's preset).
-    """
-    from i2v_nb.synthesis.model_sizes_tiny import TINY_COUNTS, TINY_PRESET_COMPONENTS
-
-    if model in TINY_PRESET_COMPONENTS:
-        return {name: TINY_COUNTS[key] for name, key in TINY_PRESET_COMPONENTS[model].items()}
-    return {name: COUNTS[key] for name, key in PRESET_COMPONENTS[model].items()}

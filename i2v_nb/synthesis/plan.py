@@ -62,10 +62,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from i2v_nb.errors import ParameterError
-from i2v_nb.synthesis.model_sizes import Count, component_counts
+from i2v_nb.synthesis.model_sizes import COUNTS, PRESET_COMPONENTS, Count
+from i2v_nb.synthesis.model_sizes_tiny import TINY_COUNTS, TINY_PRESET_COMPONENTS
 from i2v_nb.synthesis.param_count import counts_from_pipeline, role_of
 
-__all__ = ["Plan", "ComponentPlan", "plan", "plan_from_pipeline", "OFFLOAD", "QUANT_BYTES",
+__all__ = ["Plan", "ComponentPlan", "plan", "component_counts", "plan_from_pipeline", "OFFLOAD", "QUANT_BYTES",
            "ACT_FACTOR", "VAE_K", "VAE_CHUNKS", "RUNTIME_RAM_GB", "time_class"]
 
 GB = 1e9
@@ -393,6 +394,20 @@ def _seconds(den: Count, tokens: int, batch: int, calls: int, gpu: str, *, strea
         layers = den.params / max(1, 12 * den.hidden ** 2)  # a block holds ~12·hidden² weights
         per_call = batch * (2 * den.params * tokens + 4 * tokens ** 2 * den.hidden * layers)
     return calls * max(per_call / flops, streamed / pcie) + once / pcie
+
+
+def component_counts(model: str) -> dict[str, Count]:
+    """The counted components of a preset, by pipeline component name.
+
+    >>> sorted(component_counts("wan2.2-i2v-a14b"))
+    ['text_encoder', 'transformer', 'transformer_2', 'vae']
+
+    Raises:
+        KeyError: a preset with no counted components (the preview engine, a user's preset).
+    """
+    if model in TINY_PRESET_COMPONENTS:
+        return {name: TINY_COUNTS[key] for name, key in TINY_PRESET_COMPONENTS[model].items()}
+    return {name: COUNTS[key] for name, key in PRESET_COMPONENTS[model].items()}
 
 
 def plan(model: Any, *, profile: str = "fast", num_frames: int | None = None,
