@@ -353,10 +353,10 @@ def test_auto_weighs_free_ram_as_well_as_vram():
     assert pick(free_gb=None, free_ram_gb=1) == "fast"  # no GPU: nothing to offload to
     assert pick(free_gb=16, free_ram_gb=None) == "balanced"  # RAM unknown: not limiting
     # the needs auto weighs are the computed plan's (counted weights + estimated activations)
-    from i2v_nb.synthesis.plan import plan
+    from i2v_nb.synthesis.plan import plan, profile_needs
 
     ltx = get_model("ltx-video")
-    needs = memory.profile_needs(ltx)
+    needs = profile_needs(ltx)
     for p in memory.PROFILES:
         assert needs["vram_gb"][p] == round(plan(ltx, profile=p).vram_gb, 1)
         assert needs["ram_gb"][p] == round(plan(ltx, profile=p).ram_gb, 1)
@@ -366,7 +366,7 @@ def test_auto_weighs_free_ram_as_well_as_vram():
 
     own = dataclasses.replace(ltx, name="my-ltx", vram_gb={"fast": 18, "balanced": 10,
                                                            "low-vram": 5})
-    fallback = memory.profile_needs(own)
+    fallback = profile_needs(own)
     assert fallback["vram_gb"]["colab-t4"] == fallback["vram_gb"]["low-vram"] == 5
     assert fallback["ram_gb"] == {"fast": None, "balanced": 18, "low-vram": 18,
                                   "colab-t4": 12.0}

@@ -20,8 +20,9 @@ profile      diffusers switches
              ``low_cpu_mem_usage=True``), the other components by layers, VAE slicing and
              tiling; text encoders that are not quantized go to disk where RAM is short. Peak
              system RAM is planned under :data:`COLAB_T4_RAM_GB`.
-``auto``     the fastest profile whose rough needs (:func:`profile_needs`) fit the free GPU
-             memory *and* the free system RAM (offloading keeps every weight in RAM).
+``auto``     the fastest profile whose rough needs
+             (:func:`~i2v_nb.synthesis.plan.profile_needs`) fit the free GPU memory *and* the
+             free system RAM (offloading keeps every weight in RAM).
 ============ ===================================================================================
 
 Models whose denoising is shared by experts that take turns (Wan 2.2 A14B: ``transformer`` for
@@ -57,7 +58,6 @@ __all__ = [
     "check_profile",
     "resolve_profile",
     "next_profile",
-    "profile_needs",
     "apply_profile",
     "decode_chunk_size",
     "free_vram_gb",
@@ -108,39 +108,6 @@ def free_ram_gb() -> float | None:
     return psutil.virtual_memory().available / 1e9
 
 
-def profile_needs(preset: Any) -> dict[str, dict[str, float | None]]:
-    """Peak needs per profile at the preset's default clip: ``{"vram_gb": {profile: GB},
-    "ram_gb": {profile: GB}}``, from the computed memory plan (:func:`i2v_nb.synthesis.plan.plan`:
-    the counted weights of every component, exact, plus estimated activations).
-
-    A preset the plan cannot count (a user's own preset without component data) falls back to its
-    hand-typed ``vram_gb`` (``colab-t4`` as ``low-vram``), with RAM ``None`` (not limiting) for
-    ``fast`` and the ``fast`` figure for the offloading profiles (``colab-t4`` at most
-    :data:`COLAB_T4_RAM_GB`).
-
-    >>> from i2v_nb.synthesis.registry import get_model
-    >>> needs = profile_needs(get_model("ltx-video"))
-    >>> needs["vram_gb"]["low-vram"] < needs["vram_gb"]["fast"]
-    True
-    """
-    from i2v_nb.errors import ParameterError
-
-    try:
-        from i2v_nb.synthesis.plan import plan
-
-        plans = {p: plan(preset, profile=p) for p in PROFILES}
-        return {"vram_gb": {p: round(pl.vram_gb, 1) for p, pl in plans.items()},
-                "ram_gb": {p: round(pl.ram_gb, 1) for p, pl in plans.items()}}
-    except ParameterError:
-        pass
-    vram = dict(preset.vram_gb)
-    weights = vram.get("fast", 0)
-    vram.setdefault("colab-t4", vram.get("low-vram", 0))
-    return {"vram_gb": vram,
-            "ram_gb": {"fast": None, "balanced": weights, "low-vram": weights,
-                       "colab-t4": min(weights, COLAB_T4_RAM_GB)}}
-
-
 def resolve_profile(profile: str, *, vram_gb: Mapping[str, float], free_gb: float | None,
                     ram_gb: Mapping[str, float | None] | None = None,
                     free_ram_gb: float | None = None) -> str:
@@ -152,7 +119,8 @@ def resolve_profile(profile: str, *, vram_gb: Mapping[str, float], free_gb: floa
 
     Args:
         profile: ``"auto"`` or a profile name.
-        vram_gb, ram_gb: rough needs per profile (:func:`profile_needs`); a missing or ``None``
+        vram_gb, ram_gb: rough needs per profile
+            (:func:`~i2v_nb.synthesis.plan.profile_needs`); a missing or ``None``
             RAM need does not limit.
         free_gb: free GPU memory in GB (``None``: no GPU, answers ``"fast"``: nothing to
             offload to).

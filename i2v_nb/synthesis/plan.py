@@ -62,11 +62,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from i2v_nb.errors import ParameterError
+from i2v_nb.synthesis.memory import COLAB_T4_RAM_GB, PROFILES, decode_chunk_size
 from i2v_nb.synthesis.model_sizes import COUNTS, PRESET_COMPONENTS, Count
 from i2v_nb.synthesis.model_sizes_tiny import TINY_COUNTS, TINY_PRESET_COMPONENTS
 from i2v_nb.synthesis.param_count import counts_from_pipeline, role_of
 
-__all__ = ["Plan", "ComponentPlan", "plan", "component_counts", "plan_from_pipeline", "OFFLOAD", "QUANT_BYTES",
+__all__ = ["Plan", "ComponentPlan", "plan", "component_counts", "profile_needs",
+           "plan_from_pipeline", "OFFLOAD", "QUANT_BYTES",
            "ACT_FACTOR", "VAE_K", "VAE_CHUNKS", "RUNTIME_RAM_GB", "time_class"]
 
 GB = 1e9
@@ -233,8 +235,6 @@ def _check_int(name: str, value: Any) -> int:
 
 
 def _rule(profile: str, family: str) -> str:
-    from i2v_nb.synthesis.memory import PROFILES
-
     if profile not in PROFILES:
         raise ParameterError(f"profile={profile!r} is not a memory profile to plan; use one of "
                              f"{', '.join(map(repr, PROFILES))} (resolve 'auto' first)")
@@ -282,8 +282,6 @@ def _vae_decode(vae: Count, bytes_: float, profile: str, width: int, height: int
     untiled, tiled_frames, tile = VAE_CHUNKS.get(vae.cls, (0, 0, 256))
     frames = tiled_frames if tiled else untiled
     if vae.cls == "AutoencoderKLTemporalDecoder":
-        from i2v_nb.synthesis.memory import decode_chunk_size
-
         frames = decode_chunk_size(profile, num_frames)
     frames = min(frames or num_frames, num_frames)
     th, tw = (tile, tile) if isinstance(tile, int) else tile
@@ -394,6 +392,35 @@ def _seconds(den: Count, tokens: int, batch: int, calls: int, gpu: str, *, strea
         layers = den.params / max(1, 12 * den.hidden ** 2)  # a block holds ~12·hidden² weights
         per_call = batch * (2 * den.params * tokens + 4 * tokens ** 2 * den.hidden * layers)
     return calls * max(per_call / flops, streamed / pcie) + once / pcie
+
+
+def profile_needs(preset: Any) -> dict[str, dict[str, float | None]]:
+    """Peak needs per profile at the preset's default clip: ``{"vram_gb": {profile: GB},
+    "ram_gb": {profile: GB}}``, from the computed memory plan (:func:`plan`:
+    the counted weights of every component, exact, plus estimated activations).
+
+    A preset the plan cannot count (a user's own preset without component data) falls back to its
+    hand-typed ``vram_gb`` (``colab-t4`` as ``low-vram``), with RAM ``None`` (not limiting) for
+    ``fast`` and the ``fast`` figure for the offloading profiles (``colab-t4`` at most
+    :data:`COLAB_T4_RAM_GB`).
+
+    >>> from i2v_nb.synthesis.registry import get_model
+    >>> needs = profile_needs(get_model("ltx-video"))
+    >>> needs["vram_gb"]["low-vram"] < needs["vram_gb"]["fast"]
+    True
+    """
+    try:
+        plans = {p: plan(preset, profile=p) for p in PROFILES}
+        return {"vram_gb": {p: round(pl.vram_gb, 1) for p, pl in plans.items()},
+                "ram_gb": {p: round(pl.ram_gb, 1) for p, pl in plans.items()}}
+    except ParameterError:
+        pass
+    vram = dict(preset.vram_gb)
+    weights = vram.get("fast", 0)
+    vram.setdefault("colab-t4", vram.get("low-vram", 0))
+    return {"vram_gb": vram,
+            "ram_gb": {"fast": None, "balanced": weights, "low-vram": weights,
+                       "colab-t4": min(weights, COLAB_T4_RAM_GB)}}
 
 
 def component_counts(model: str) -> dict[str, Count]:

@@ -53,7 +53,7 @@ def runnable_models(*, include_tiny: bool = False) -> tuple[list[ModelPreset], d
         ``(runnable presets, {name: why not})``.
     """
     from i2v_nb.synthesis.generate import cuda_available
-    from i2v_nb.synthesis.memory import profile_needs
+    from i2v_nb.synthesis.plan import profile_needs
     from i2v_nb.synthesis.registry import models
 
     gpu = cuda_available()
@@ -351,7 +351,7 @@ class Parameters(W.VBox):
         self.profile.disabled = "profile" not in p.backend_options
         vram = "none (CPU)"
         if p.needs_gpu:
-            from i2v_nb.synthesis.memory import profile_needs
+            from i2v_nb.synthesis.plan import profile_needs
 
             needs = profile_needs(p)
             vram = ", ".join(f"{k} {v:g} GB" for k, v in needs["vram_gb"].items() if v) + \

@@ -28,6 +28,7 @@ from typing import Any
 from i2v_nb.errors import ModelUnavailable, ParameterError
 from i2v_nb.synthesis import memory
 from i2v_nb.synthesis.diffusers_backend.oom import gpu_numbers, is_oom, out_of_memory
+from i2v_nb.synthesis.plan import profile_needs
 from i2v_nb.synthesis.registry import ModelPreset, get_model
 from i2v_nb.synthesis.speed import check_speed_options, precheck_speed, torchao_usable
 
@@ -321,7 +322,7 @@ def load_pipeline(model: str | ModelPreset, *, profile: str = "fast", dtype: str
         resolved = cached[1]
     else:
         on_cuda = device.startswith("cuda")
-        resolved = memory.resolve_profile(profile, **memory.profile_needs(preset),
+        resolved = memory.resolve_profile(profile, **profile_needs(preset),
                                           free_gb=memory.free_vram_gb() if on_cuda else None,
                                           free_ram_gb=memory.free_ram_gb())
     torch_dtype = memory.torch_dtype(dtype or memory.PROFILE_DTYPE.get(resolved) or preset.dtype,
@@ -391,10 +392,10 @@ def _load_and_place(preset: ModelPreset, profile: str, dtype: Any, device: str,
 
 def _offload_dir(preset: ModelPreset, profile: str) -> str | None:
     """A folder for disk offload of the text encoder(s) when free RAM is short of what the
-    group-offload profiles keep in RAM (:func:`memory.profile_needs`), else ``None``."""
+    group-offload profiles keep in RAM (:func:`~i2v_nb.synthesis.plan.profile_needs`), else ``None``."""
     if profile not in ("low-vram", "colab-t4"):
         return None
-    need = memory.profile_needs(preset)["ram_gb"].get(profile)
+    need = profile_needs(preset)["ram_gb"].get(profile)
     free = memory.free_ram_gb()
     if need is None or free is None or need * 1.1 <= free:
         return None

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from i2v_nb.errors import OutOfMemory
 from i2v_nb.synthesis import memory
+from i2v_nb.synthesis.plan import profile_needs
 from i2v_nb.synthesis.registry import ModelPreset
 
 __all__ = ["is_oom", "gpu_numbers", "out_of_memory"]
@@ -65,7 +66,7 @@ def out_of_memory(preset: ModelPreset, profile: str, params: Mapping[str, Any] |
     facts = []
     if total is not None:
         facts.append(f"{free:.1f} GB free of {total:.1f} GB, peak {peak:.1f} GB allocated")
-    needs = memory.profile_needs(preset)["vram_gb"]
+    needs = profile_needs(preset)["vram_gb"]
     need = needs.get(profile)
     if need:
         facts.append(f"{preset.name} needs roughly {need:g} GB with profile {profile!r}")
