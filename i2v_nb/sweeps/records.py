@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.history import History, HistoryEntry
-    from i2v_nb.sweeps.spec import SweepItem
 
 __all__ = ["SWEEPS_FOLDER", "sweep_folder", "finished_items", "done_entry", "mark_done",
            "record_failure", "clear_failure", "failures", "write_json", "read_json",
@@ -105,11 +104,11 @@ def _failure_path(history: "History", sweep_id: str, item_id: str) -> pathlib.Pa
     return sweep_folder(history, sweep_id) / "failed" / f"{item_id}.json"
 
 
-def record_failure(history: "History", sweep_id: str, item: "SweepItem", exc: BaseException,
+def record_failure(history: "History", sweep_id: str, item: Any, exc: BaseException,
                    process: dict[str, Any]) -> dict[str, Any]:
-    """Record why ``item`` failed: the error's type and message, for an
-    :class:`~i2v_nb.errors.OutOfMemory` the profile to try next (``next_profile``), and where it
-    ran. Returns the record."""
+    """Record why ``item`` (a :class:`~i2v_nb.sweeps.SweepItem`) failed: the error's type and
+    message, for an :class:`~i2v_nb.errors.OutOfMemory` the profile to try next
+    (``next_profile``), and where it ran. Returns the record."""
     record = {
         **item.describe(),
         "sweep": sweep_id,

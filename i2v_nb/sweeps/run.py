@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.history import History
-    from i2v_nb.sweeps.spec import Sweep, SweepItem
     from i2v_nb.sweeps.summary import SweepSummary
 
 __all__ = ["run_sweep", "ProcessState", "process_state", "launched_on_several_processes",
@@ -165,19 +164,12 @@ class _Images:
         self.key: str | None = None
         self.value: Any = None
 
-    def get(self, item: "SweepItem") -> Any:
+    def get(self, item: Any) -> Any:
+        """The image of ``item`` (a :class:`~i2v_nb.sweeps.SweepItem`), loaded once."""
         if self.key != item.image_hash:
-            from i2v_nb.io import load_image
-            from i2v_nb.samples import sample_image
-            from i2v_nb.sweeps.spec import SAMPLE_PREFIX
-
             self.key = item.image_hash
             try:
-                image = item.image
-                if isinstance(image, str) and image.startswith(SAMPLE_PREFIX):
-                    self.value = sample_image(image[len(SAMPLE_PREFIX):])
-                else:
-                    self.value = load_image(image)
+                self.value = item.load_image()
             except Exception as exc:  # noqa: BLE001 - recorded on every item of this image
                 self.value = exc
         if isinstance(self.value, Exception):
@@ -209,10 +201,10 @@ def _printer(progress: Any, state: ProcessState, sweep_id: str) -> Callable[...,
     return say
 
 
-def _make(item: "SweepItem", history: "History", sweep_id: str, state: ProcessState,
+def _make(item: Any, history: "History", sweep_id: str, state: ProcessState,
           images: _Images, timings: dict[str, float]) -> tuple[str, str | None]:
-    """Make one item: ``("done", entry id)``, ``("skipped", entry id)`` or ``("failed",
-    error)``."""
+    """Make one item (a :class:`~i2v_nb.sweeps.SweepItem`): ``("done", entry id)``,
+    ``("skipped", entry id)`` or ``("failed", error)``."""
     from i2v_nb.sweeps.records import clear_failure, done_entry, mark_done, record_failure
     from i2v_nb.sweeps.summary import clip_scores
     from i2v_nb.synthesis import generate
@@ -253,7 +245,7 @@ def _make(item: "SweepItem", history: "History", sweep_id: str, state: ProcessSt
     return "done", entry_id
 
 
-def run_sweep(sweep: "Sweep", history: "History | str | os.PathLike", *, progress: Any = True,
+def run_sweep(sweep: Any, history: "History | str | os.PathLike", *, progress: Any = True,
               score: str = "overall") -> "SweepSummary | None":
     """Make every item of ``sweep`` that ``history`` does not hold yet, then summarise.
 

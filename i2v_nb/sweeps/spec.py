@@ -73,6 +73,16 @@ class SweepItem:
     params: Mapping[str, Any] = dataclasses.field(compare=False)
     preset: Any = dataclasses.field(default=None, repr=False, compare=False)
 
+    def load_image(self) -> Any:
+        """The item's image as a PIL image: a ``"sample:NAME"`` sample photo, else
+        :func:`i2v_nb.io.load_image` of what was given."""
+        from i2v_nb.io import load_image
+        from i2v_nb.samples import sample_image
+
+        if isinstance(self.image, str) and self.image.startswith(SAMPLE_PREFIX):
+            return sample_image(self.image[len(SAMPLE_PREFIX):])
+        return load_image(self.image)
+
     def describe(self) -> dict[str, Any]:
         """The item as plain JSON-ready data (no image pixels)."""
         return {"item": self.id, "image": self.image_label, "image_hash": self.image_hash,

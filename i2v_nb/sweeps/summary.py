@@ -23,7 +23,6 @@ from i2v_nb.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from i2v_nb.history import History
-    from i2v_nb.sweeps.spec import Sweep
 
 __all__ = ["SCORES", "check_score", "clip_scores", "SweepSummary", "summarize"]
 
@@ -177,11 +176,12 @@ class SweepSummary:
         return path
 
 
-def summarize(sweep: "Sweep", history: "History | str", *, score: str = "overall") -> SweepSummary:
-    """What ``history`` holds of ``sweep``: finished items ranked by ``score`` (best first; ties
-    keep the sweep's order), the best per image, the failed and the not-run items. An item
-    counts as finished when an entry of the history is that item, whichever sweep made it.
-    Items without stored scores are scored now (their clips are loaded).
+def summarize(sweep: Any, history: "History | str", *, score: str = "overall") -> SweepSummary:
+    """What ``history`` holds of ``sweep`` (a :class:`~i2v_nb.sweeps.Sweep`): finished items
+    ranked by ``score`` (best first; ties keep the sweep's order), the best per image, the failed
+    and the not-run items. An item counts as finished when an entry of the history is that item,
+    whichever sweep made it. Items without stored scores are scored now (their clips are
+    loaded).
 
     Raises:
         ParameterError: an unknown ``score``.
